@@ -1,0 +1,119 @@
+/**
+ * Public types of the injector core. Everything here is plain data: the core takes objects and returns objects,
+ * so that the webhook, the CLI and npm consumers share one behaviour.
+ */
+
+/** A JSON value, as Kubernetes objects are made of. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** A JSON object. */
+export type JsonObject = { [key: string]: JsonValue };
+
+/** One RFC 6902 operation. The core emits `add`, `remove` and `replace`; paths are RFC 6901 pointers, escaped. */
+export type PatchOperation =
+  | { op: "add"; path: string; value: JsonValue }
+  | { op: "replace"; path: string; value: JsonValue }
+  | { op: "remove"; path: string };
+
+/** A problem found in the input, with a stable code and the path (values path or object path) it concerns. */
+export interface Issue {
+  code: IssueCode;
+  message: string;
+  /** Where the problem is: a values path (`proxy.ports.admin`) or an annotation / object path. */
+  path?: string;
+}
+
+export type IssueCode =
+  | "unknown_value_path"
+  | "invalid_value_type"
+  | "invalid_values"
+  | "invalid_annotation"
+  | "invalid_object"
+  | "render_failed"
+  | "inject_refused";
+
+/** Reason codes of Linkerd's `Report` (spec §1.2), kept byte for byte: they appear in metrics and events. */
+export type ReasonCode =
+  | "host_network_enabled"
+  | "sidecar_already_exists"
+  | "unsupported_resource"
+  | "injection_enable_annotation_absent"
+  | "injection_disable_annotation_present"
+  | "invalid_inject_annotation_at_workload"
+  | "invalid_inject_annotation_at_ns"
+  | "disabled_automount_service_account_token_account"
+  | "udp_ports_enabled";
+
+/** Where the decisive `linkerd.io/inject` annotation was found. */
+export type AnnotationAt = "namespace" | "workload" | "";
+
+/**
+ * The report of one object (or one `List` item), as Linkerd's `Report` (spec §1.2) plus what the transform did.
+ */
+export interface ResourceReport {
+  /** Lower-cased kind (`deployment`); `""` when the document has no kind. */
+  kind: string;
+  name: string;
+  /** `<kind>/<name>`. */
+  resName: string;
+  missingKind: boolean;
+  hostNetwork: boolean;
+  sidecar: boolean;
+  udp: boolean;
+  unsupportedResource: boolean;
+  annotatable: boolean;
+  injectDisabled: boolean;
+  /** Reason code of the annotation decision when it disabled injection; `""` otherwise. */
+  injectDisabledReason: ReasonCode | "";
+  annotationAt: AnnotationAt;
+  automountServiceAccountToken: boolean;
+  /** Ordered reasons why the object is not injectable (empty when injectable). */
+  reasons: ReasonCode[];
+  injectable: boolean;
+  /** What the transform did to this object. */
+  outcome: "injected" | "annotated" | "skipped" | "uninjected";
+  /** Non-fatal problems (invalid annotation values that fell back to defaults, ...). */
+  warnings: Issue[];
+}
+
+/** Linkerd values (the `values` of ConfigMap `linkerd-config`), after merging over the built-in defaults. */
+export type Values = JsonObject;
+
+/** Where an injection request comes from; decides the annotation logic and the extras of spec §1.3, §1.7, §6. */
+export type Origin = "cli" | "webhook";
+
+export interface InjectOptions {
+  origin: Origin;
+  /** `full`: the whole proxy spec (webhook, CLI `--manual`). `annotations`: CLI without `--manual`. */
+  mode: "full" | "annotations";
+  /** Resolved values (see `resolveValues`). */
+  values: Values;
+  /** Control-plane namespace (`-L/--linkerd-namespace`), default `linkerd`. */
+  linkerdNamespace?: string;
+  /** Value of `linkerd.io/created-by` in full mode, e.g. `linkerd/cli edge-26.8.3`. Omitted when absent. */
+  createdBy?: string;
+  /** Webhook: annotations of the object's Namespace (spec §1.3, §1.7). */
+  namespaceAnnotations?: Readonly<Record<string, string>>;
+  /** Webhook: the admission request's namespace (sets `linkerd.io/workload-ns` and the pod's namespace). */
+  requestNamespace?: string;
+  /** Webhook: the resolved owner of a Pod (spec §6.3), e.g. `{kind: "deployment", name: "web"}`. */
+  owner?: { kind: string; name: string };
+  /** CLI: `config.*` annotations from flags that differ from the base values (see `overrideAnnotations`). */
+  overrideAnnotations?: Readonly<Record<string, string>>;
+  /** CLI `--manual --ingress` quirk of spec §5.4 is not reproduced; kept for symmetry. */
+}
+
+/** The outcome of `injectObject` / `uninjectObject`. */
+export type TransformResult =
+  | {
+      ok: true;
+      /** The new object (a fresh value; the input is never mutated). */
+      object: JsonValue;
+      /** RFC 6902 patch from the input to `object`, in Linkerd's op order (spec §6.5). */
+      patch: PatchOperation[];
+      /** One report per object (one per item of a `List`). */
+      reports: ResourceReport[];
+    }
+  | { ok: false; issues: Issue[]; reports: ResourceReport[] };
+
+export type ValuesResult = { ok: true; values: Values } | { ok: false; issues: Issue[] };
