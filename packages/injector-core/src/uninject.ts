@@ -1,2 +1,91 @@
-import type { JsonValue, TransformResult } from "./types.js";
-export function uninjectObject(_input: JsonValue): TransformResult { throw new Error("ERR_NOT_READY"); }
+import { CONTROL_PLANE_COMPONENT_LABEL, INJECT_ANNOTATION } from "./annotations.js";
+import { decide } from "./decision.js";
+import { isObject, stringMap } from "./json.js";
+import { pointer } from "./patch.js";
+import { transformEach, type One } from "./transform.js";
+import type { JsonObject, JsonValue, PatchOperation, TransformResult } from "./types.js";
+import { DEFAULT_VALUES } from "./values.js";
+import { readWorkload, str } from "./workload.js";
+
+const PROXY_INIT_NAMES = new Set(["linkerd-init", "linkerd-proxy"]);
+const PROXY_VOLUMES = new Set(["linkerd-identity-end-entity", "linkerd-proxy-init-xtables-lock", "linkerd-identity-token"]);
+
+/**
+ * Removes what Linkerd's injection added (spec §5.7): the proxy and init containers, their volumes, and the
+ * `linkerd.io*` labels and annotations (except `linkerd.io/inject: disabled`). Like Linkerd, it leaves
+ * `linkerd-debug`, `linkerd-network-validator` and `linkerd-podinfo` in place. Lists emptied by the removal are
+ * removed too, so that uninjecting an injected object gives back the original.
+ *
+ * @example
+ * const r = uninjectObject(injectedDeployment);
+ * if (r.ok) r.reports[0]?.outcome; // "uninjected"
+ */
+export function uninjectObject(input: JsonValue): TransformResult {
+  return transformEach(input, uninjectOne);
+}
+
+function uninjectOne(input: JsonValue, root: readonly (string | number)[]): One {
+  const workload = readWorkload(input);
+  const report = decide(workload, { origin: "cli", values: DEFAULT_VALUES, namespaceAnnotations: {} });
+  report.outcome = "skipped";
+  const ops: PatchOperation[] = [];
+  let changed = false;
+  const hasTemplate = workload.templatePath !== undefined;
+  if (hasTemplate || workload.kind === "namespace" || workload.kind === "service") {
+    const stripped = stripMetadata(workload.metadata, [...root, "metadata"]);
+    ops.push(...stripped.ops);
+    changed ||= stripped.changedAnnotations;
+  }
+  if (hasTemplate) {
+    const template = [...root, ...(workload.templatePath as readonly string[])];
+    if (workload.templatePath?.length !== 0) {
+      const stripped = stripMetadata(workload.podMeta, [...template, "metadata"]);
+      ops.push(...stripped.ops);
+      changed ||= stripped.changedAnnotations;
+    }
+    const spec = workload.podSpec;
+    const removed = [
+      removeNamed(spec["initContainers"], [...template, "spec", "initContainers"], (n) => PROXY_INIT_NAMES.has(n)),
+      removeNamed(spec["containers"], [...template, "spec", "containers"], (n) => n === "linkerd-proxy"),
+    ];
+    for (const r of removed) ops.push(...r.ops);
+    changed ||= removed.some((r) => r.count > 0);
+    ops.push(...removeNamed(spec["volumes"], [...template, "spec", "volumes"], (n) => PROXY_VOLUMES.has(n)).ops);
+  }
+  if (changed) report.outcome = "uninjected";
+  return { ok: true, patch: ops, report };
+}
+
+function stripMetadata(meta: JsonObject, at: readonly (string | number)[]): { ops: PatchOperation[]; changedAnnotations: boolean } {
+  if (CONTROL_PLANE_COMPONENT_LABEL in stringMap(meta["labels"])) return { ops: [], changedAnnotations: false };
+  const annotations = removeKeys(meta["annotations"], [...at, "annotations"], (k, v) =>
+    k.startsWith("linkerd.io") && !(k === INJECT_ANNOTATION && v === "disabled"),
+  );
+  const labels = removeKeys(meta["labels"], [...at, "labels"], (k) => k.startsWith("linkerd.io"));
+  return { ops: [...annotations.ops, ...labels.ops], changedAnnotations: annotations.count > 0 };
+}
+
+function removeKeys(
+  map: JsonValue | undefined,
+  at: readonly (string | number)[],
+  drop: (key: string, value: JsonValue) => boolean,
+): { ops: PatchOperation[]; count: number } {
+  if (!isObject(map)) return { ops: [], count: 0 };
+  const keys = Object.keys(map).filter((k) => drop(k, map[k] as JsonValue));
+  if (keys.length === 0) return { ops: [], count: 0 };
+  if (keys.length === Object.keys(map).length) return { ops: [{ op: "remove", path: pointer(...at) }], count: keys.length };
+  return { ops: keys.map((k) => ({ op: "remove" as const, path: pointer(...at, k) })), count: keys.length };
+}
+
+function removeNamed(
+  list: JsonValue | undefined,
+  at: readonly (string | number)[],
+  drop: (name: string) => boolean,
+): { ops: PatchOperation[]; count: number } {
+  if (!Array.isArray(list)) return { ops: [], count: 0 };
+  const indexes = list.flatMap((item, i) => (isObject(item) && drop(str(item["name"])) ? [i] : []));
+  if (indexes.length === 0) return { ops: [], count: 0 };
+  if (indexes.length === list.length) return { ops: [{ op: "remove", path: pointer(...at) }], count: indexes.length };
+  // Highest index first, so that each removal leaves the indexes of the next ones valid.
+  return { ops: indexes.reverse().map((i) => ({ op: "remove" as const, path: pointer(...at, i) })), count: indexes.length };
+}

@@ -1,0 +1,23 @@
+import { isObject } from "./json.js";
+import { applyPatch } from "./patch.js";
+import type { Issue, JsonValue, PatchOperation, ResourceReport, TransformResult } from "./types.js";
+
+export type One =
+  | { ok: true; patch: PatchOperation[]; report: ResourceReport }
+  | { ok: false; issues: Issue[]; report: ResourceReport };
+
+/**
+ * Runs a per-object transform over a document: once, or once per item of a `List` (spec §5.2: `null` items are kept
+ * as they are), and assembles the result.
+ */
+export function transformEach(input: JsonValue, one: (object: JsonValue, root: readonly (string | number)[]) => One): TransformResult {
+  const items = isObject(input) && input["kind"] === "List" && Array.isArray(input["items"]) ? input["items"] : undefined;
+  const results = items
+    ? items.flatMap((item, i) => (item === null ? [] : [one(item, ["items", i])]))
+    : [one(input, [])];
+  const reports = results.map((r) => r.report);
+  const issues = results.flatMap((r) => (r.ok ? [] : r.issues));
+  if (issues.length > 0) return { ok: false, issues, reports };
+  const patch = results.flatMap((r) => (r.ok ? r.patch : []));
+  return { ok: true, object: patch.length > 0 ? applyPatch(input, patch) : structuredClone(input), patch, reports };
+}
