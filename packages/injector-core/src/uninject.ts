@@ -7,14 +7,22 @@ import type { JsonObject, JsonValue, PatchOperation, TransformResult } from "./t
 import { DEFAULT_VALUES } from "./values.js";
 import { readWorkload, str } from "./workload.js";
 
-const PROXY_INIT_NAMES = new Set(["linkerd-init", "linkerd-proxy"]);
-const PROXY_VOLUMES = new Set(["linkerd-identity-end-entity", "linkerd-proxy-init-xtables-lock", "linkerd-identity-token"]);
+// Linkerd leaves linkerd-network-validator, linkerd-debug and linkerd-podinfo behind (spec §5.7), so that injecting
+// an injected object duplicates them. We remove everything the injection adds, so that injection is idempotent.
+const INIT_NAMES = new Set(["linkerd-init", "linkerd-proxy", "linkerd-network-validator"]);
+const CONTAINER_NAMES = new Set(["linkerd-proxy", "linkerd-debug"]);
+const PROXY_VOLUMES = new Set([
+  "linkerd-identity-end-entity",
+  "linkerd-proxy-init-xtables-lock",
+  "linkerd-identity-token",
+  "linkerd-podinfo",
+]);
 
 /**
  * Removes what Linkerd's injection added (spec §5.7): the proxy and init containers, their volumes, and the
- * `linkerd.io*` labels and annotations (except `linkerd.io/inject: disabled`). Like Linkerd, it leaves
- * `linkerd-debug`, `linkerd-network-validator` and `linkerd-podinfo` in place. Lists emptied by the removal are
- * removed too, so that uninjecting an injected object gives back the original.
+ * `linkerd.io*` labels and annotations (except `linkerd.io/inject: disabled`). Unlike Linkerd, it also removes
+ * `linkerd-debug`, `linkerd-network-validator` and `linkerd-podinfo`. Lists, maps and template metadata emptied by
+ * the removal are removed too, so that uninjecting an injected object gives back the original.
  *
  * @example
  * const r = uninjectObject(injectedDeployment);
@@ -40,13 +48,15 @@ function uninjectOne(input: JsonValue, root: readonly (string | number)[]): One 
     const template = [...root, ...(workload.templatePath as readonly string[])];
     if (workload.templatePath?.length !== 0) {
       const stripped = stripMetadata(workload.podMeta, [...template, "metadata"]);
-      ops.push(...stripped.ops);
+      // A template whose metadata held nothing but Linkerd's keys had none before injection.
+      const emptied = stripped.removedMaps === Object.keys(workload.podMeta).length && stripped.removedMaps > 0;
+      ops.push(...(emptied ? [{ op: "remove" as const, path: pointer(...template, "metadata") }] : stripped.ops));
       changed ||= stripped.changedAnnotations;
     }
     const spec = workload.podSpec;
     const removed = [
-      removeNamed(spec["initContainers"], [...template, "spec", "initContainers"], (n) => PROXY_INIT_NAMES.has(n)),
-      removeNamed(spec["containers"], [...template, "spec", "containers"], (n) => n === "linkerd-proxy"),
+      removeNamed(spec["initContainers"], [...template, "spec", "initContainers"], (n) => INIT_NAMES.has(n)),
+      removeNamed(spec["containers"], [...template, "spec", "containers"], (n) => CONTAINER_NAMES.has(n)),
     ];
     for (const r of removed) ops.push(...r.ops);
     changed ||= removed.some((r) => r.count > 0);
@@ -56,25 +66,31 @@ function uninjectOne(input: JsonValue, root: readonly (string | number)[]): One 
   return { ok: true, patch: ops, report };
 }
 
-function stripMetadata(meta: JsonObject, at: readonly (string | number)[]): { ops: PatchOperation[]; changedAnnotations: boolean } {
-  if (CONTROL_PLANE_COMPONENT_LABEL in stringMap(meta["labels"])) return { ops: [], changedAnnotations: false };
+function stripMetadata(
+  meta: JsonObject,
+  at: readonly (string | number)[],
+): { ops: PatchOperation[]; changedAnnotations: boolean; removedMaps: number } {
+  if (CONTROL_PLANE_COMPONENT_LABEL in stringMap(meta["labels"])) return { ops: [], changedAnnotations: false, removedMaps: 0 };
   const annotations = removeKeys(meta["annotations"], [...at, "annotations"], (k, v) =>
     k.startsWith("linkerd.io") && !(k === INJECT_ANNOTATION && v === "disabled"),
   );
   const labels = removeKeys(meta["labels"], [...at, "labels"], (k) => k.startsWith("linkerd.io"));
-  return { ops: [...annotations.ops, ...labels.ops], changedAnnotations: annotations.count > 0 };
+  const removedMaps = [annotations, labels].filter((r) => r.whole).length;
+  return { ops: [...annotations.ops, ...labels.ops], changedAnnotations: annotations.count > 0, removedMaps };
 }
 
 function removeKeys(
   map: JsonValue | undefined,
   at: readonly (string | number)[],
   drop: (key: string, value: JsonValue) => boolean,
-): { ops: PatchOperation[]; count: number } {
-  if (!isObject(map)) return { ops: [], count: 0 };
+): { ops: PatchOperation[]; count: number; whole: boolean } {
+  if (!isObject(map)) return { ops: [], count: 0, whole: false };
   const keys = Object.keys(map).filter((k) => drop(k, map[k] as JsonValue));
-  if (keys.length === 0) return { ops: [], count: 0 };
-  if (keys.length === Object.keys(map).length) return { ops: [{ op: "remove", path: pointer(...at) }], count: keys.length };
-  return { ops: keys.map((k) => ({ op: "remove" as const, path: pointer(...at, k) })), count: keys.length };
+  if (keys.length === 0) return { ops: [], count: 0, whole: false };
+  if (keys.length === Object.keys(map).length) {
+    return { ops: [{ op: "remove", path: pointer(...at) }], count: keys.length, whole: true };
+  }
+  return { ops: keys.map((k) => ({ op: "remove" as const, path: pointer(...at, k) })), count: keys.length, whole: false };
 }
 
 function removeNamed(

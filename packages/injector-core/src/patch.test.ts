@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { applyPatch as rfcApply } from "rfc6902";
+import { applyPatch, pointer } from "./patch.js";
+import { injectObject } from "./inject.js";
+import { resolveValues } from "./values.js";
+import { sha256Hex } from "./sha256.js";
+import { TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
+
+describe("JSON Patch", () => {
+  it("escapes ~ and / in pointers (Linkerd leaves ~ unescaped)", () => {
+    expect(pointer("metadata", "annotations", "a~b/c")).toBe("/metadata/annotations/a~0b~1c");
+  });
+
+  it("applies add, remove and replace without touching the input", () => {
+    const input = Object.freeze({ a: Object.freeze([1, 2]) });
+    const out = applyPatch(input, [
+      { op: "add", path: "/a/-", value: 3 },
+      { op: "add", path: "/a/0", value: 0 },
+      { op: "remove", path: "/a/1" },
+      { op: "replace", path: "/a/0", value: 9 },
+      { op: "add", path: "/b~1c", value: {} },
+    ]);
+    expect(out).toEqual({ a: [9, 2, 3], "b/c": {} });
+  });
+
+  it("fails with ERR_PATCH when a path does not exist", () => {
+    expect(() => applyPatch({}, [{ op: "remove", path: "/x" }])).toThrow(expect.objectContaining({ code: "ERR_PATCH" }));
+    expect(() => applyPatch({ a: [] }, [{ op: "add", path: "/a/3", value: 1 }])).toThrow(/out of range/);
+  });
+
+  it("emits patches that a standard RFC 6902 implementation applies to the same result", () => {
+    const values = resolveValues([{ identityTrustAnchorsPEM: TEST_TRUST_ANCHORS }]);
+    if (!values.ok) throw new Error("values");
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p", annotations: { "odd~key/x": 'a "quoted" value' } },
+      spec: { containers: [{ name: "app", image: "app" }] },
+    };
+    const r = injectObject(pod, {
+      origin: "webhook",
+      mode: "full",
+      values: values.values,
+      namespaceAnnotations: { "linkerd.io/inject": "enabled", "config.linkerd.io/proxy-log-level": 'info,"x"' },
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    // The patch survives a JSON round trip (Linkerd's string templating would produce invalid JSON here).
+    const wire = JSON.parse(JSON.stringify(r.patch));
+    const copy = structuredClone(pod);
+    const errors = rfcApply(copy, wire);
+    expect(errors.every((e) => e === null)).toBe(true);
+    expect(copy).toEqual(r.object);
+  });
+});
+
+describe("sha256Hex", () => {
+  it("matches known digests", () => {
+    expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    expect(sha256Hex("IdentityTrustAnchorsPEM")).toBe("5090806bcf2daff5d54739ba02a8e7b919f7e62b2a46757e11089c916ec97fc2");
+    expect(sha256Hex("a".repeat(1000))).toBe("41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
+  });
+});

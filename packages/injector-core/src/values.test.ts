@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_VALUES, getValue, resolveValues, setValue } from "./values.js";
+
+describe("resolveValues", () => {
+  it("merges layers in order over the defaults", () => {
+    const r = resolveValues([{ proxy: { logLevel: "debug", ports: { admin: 1 } } }, { proxy: { ports: { admin: 2 } } }]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(getValue(r.values, "proxy.logLevel")).toBe("debug");
+    expect(getValue(r.values, "proxy.ports.admin")).toBe(2);
+    expect(getValue(r.values, "proxy.ports.inbound")).toBe(4143);
+  });
+
+  it("reports a known key of the wrong type with its path", () => {
+    const r = resolveValues([{ proxy: { ports: { admin: "x" } } }]);
+    expect(r).toEqual({
+      ok: false,
+      issues: [expect.objectContaining({ code: "invalid_value_type", path: "proxy.ports.admin" })],
+    });
+  });
+
+  it("reports a layer that is not a map", () => {
+    const r = resolveValues([["a"]]);
+    expect(r.ok).toBe(false);
+  });
+
+  it("keeps keys it does not know, and never touches the prototype", () => {
+    const layer = JSON.parse('{"futureSetting": 1, "__proto__": {"polluted": true}}');
+    const r = resolveValues([layer]);
+    expect(r.ok && getValue(r.values, "futureSetting")).toBe(1);
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+
+  it("does not change the defaults", () => {
+    expect(Object.isFrozen(DEFAULT_VALUES)).toBe(true);
+    expect(getValue(DEFAULT_VALUES, "linkerdVersion")).toBe("edge-26.8.3");
+  });
+});
+
+describe("setValue", () => {
+  it("sets a known path and leaves the input alone", () => {
+    const r = setValue(DEFAULT_VALUES, "proxy.ports.admin", 1234);
+    expect(r.ok && getValue(r.values, "proxy.ports.admin")).toBe(1234);
+    expect(getValue(DEFAULT_VALUES, "proxy.ports.admin")).toBe(4191);
+  });
+
+  it("rejects an unknown path", () => {
+    const r = setValue(DEFAULT_VALUES, "proxy.portz.admin", 1);
+    expect(r).toEqual({ ok: false, issues: [expect.objectContaining({ code: "unknown_value_path", path: "proxy.portz.admin" })] });
+  });
+
+  it("rejects an ill-typed value", () => {
+    const r = setValue(DEFAULT_VALUES, "proxy.ports.admin", "abc");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.issues[0]?.code).toBe("invalid_value_type");
+  });
+
+  it("reads numbers given for string settings as text", () => {
+    const r = setValue(DEFAULT_VALUES, "proxyInit.ignoreOutboundPorts", 5432);
+    expect(r.ok && getValue(r.values, "proxyInit.ignoreOutboundPorts")).toBe("5432");
+  });
+
+  it("accepts new keys inside open maps and escaped dots", () => {
+    const r = setValue(DEFAULT_VALUES, "podAnnotations.example\\.com/team", "a");
+    expect(r.ok && getValue(r.values, "podAnnotations")).toEqual({ "example.com/team": "a" });
+  });
+
+  it("rejects prototype keys", () => {
+    expect(setValue(DEFAULT_VALUES, "__proto__.x", 1).ok).toBe(false);
+  });
+});
