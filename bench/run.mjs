@@ -1,0 +1,224 @@
+#!/usr/bin/env node
+// Benchmarks (not tests): prints figures from one run on this machine.
+//
+//   node bench/run.mjs [--quick]
+//
+// 1. The webhook over HTTPS on loopback with a realistic Pod AdmissionReview, beside a floor server (plain
+//    node:https that reads and parses the same body and answers a constant `allowed: true`): requests per second
+//    and p50 / p99 latency at 1, 16 and 64 connections, and the ratio of the two.
+// 2. `inject --manual` over a generated manifest of 2,000 mixed workloads, beside the floor of parsing and writing
+//    the same YAML with the same library.
+// 3. CLI start-up for one Deployment, beside `node -e 0`.
+// 4. The webhook's resident memory after 10,000 and after 100,000 requests.
+// Servers run as child processes so that the load generator does not share their event loop.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import https from "node:https";
+import { createServer } from "node:net";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { generateManifest } from "./manifest.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const quick = process.argv.includes("--quick");
+const SECONDS_PER_LEVEL = quick ? 2 : 6;
+const work = mkdtempSync(join(tmpdir(), "l5d-bench-"));
+const children = [];
+
+process.on("exit", () => {
+  for (const c of children) c.kill("SIGKILL");
+  rmSync(work, { recursive: true, force: true });
+});
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function openssl(...args) {
+  execFileSync("openssl", args, { stdio: "ignore" });
+}
+
+function setup() {
+  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+    "-subj", "/CN=bench", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(work, "tls.key"), "-out", join(work, "tls.crt"));
+  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+    "-subj", "/CN=identity.linkerd.cluster.local", "-keyout", join(work, "ca.key"), "-out", join(work, "ca.crt"));
+  const pem = readFileSync(join(work, "ca.crt"), "utf8");
+  writeFileSync(join(work, "values.json"), JSON.stringify({ identityTrustAnchorsPEM: pem }));
+}
+
+async function waitFor(url, timeoutMs = 15000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up in ${timeoutMs} ms`);
+}
+
+async function startWebhook() {
+  const port = await freePort();
+  const metrics = await freePort();
+  const child = spawn(process.execPath, [join(root, "apps/webhook/dist/main.js"),
+    "--addr", `127.0.0.1:${port}`, "--metrics-addr", `127.0.0.1:${metrics}`,
+    "--tls-cert", join(work, "tls.crt"), "--tls-key", join(work, "tls.key"),
+    "--values", join(work, "values.json"), "--trust-roots", join(work, "ca.crt"), "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] });
+  children.push(child);
+  await waitFor(`http://127.0.0.1:${metrics}/ready`);
+  return { port, pid: child.pid, child };
+}
+
+async function startFloor() {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(root, "bench/floor-server.mjs"), String(port), join(work, "tls.crt"), join(work, "tls.key")], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(child);
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  return { port, pid: child.pid, child };
+}
+
+/** A Deployment's pod under admission, as the API server sends it, in a namespace where injection is enabled. */
+function admissionReview() {
+  return JSON.parse(readFileSync(join(root, "bench/admission-review.json"), "utf8"));
+}
+
+/** Keeps `connections` requests in flight for `seconds` (or until `count` requests), each on its own socket. */
+async function load(port, connections, { seconds, count }) {
+  const body = JSON.stringify(admissionReview());
+  const agent = new https.Agent({ keepAlive: true, maxSockets: connections, rejectUnauthorized: false });
+  const latencies = [];
+  let sent = 0;
+  let failures = 0;
+  const deadline = seconds ? performance.now() + seconds * 1000 : Infinity;
+  const started = performance.now();
+  const one = () =>
+    new Promise((resolve) => {
+      const t0 = performance.now();
+      const req = https.request({ host: "127.0.0.1", port, path: "/", method: "POST", agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          latencies.push(performance.now() - t0);
+          try {
+            if (res.statusCode !== 200 || JSON.parse(Buffer.concat(chunks).toString()).response?.allowed !== true) failures++;
+          } catch {
+            failures++;
+          }
+          resolve();
+        });
+      });
+      req.on("error", () => {
+        failures++;
+        resolve();
+      });
+      req.end(body);
+    });
+  const worker = async () => {
+    while (performance.now() < deadline && (count === undefined || sent < count)) {
+      sent++;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
+  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), requests: latencies.length, failures };
+}
+
+function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+function timeCommand(cmd, args, runs, options = {}) {
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: ["ignore", "ignore", "pipe"], ...options });
+    times.push(performance.now() - t0);
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed: ${r.stderr}`);
+  }
+  return median(times);
+}
+
+const f = (n, d = 0) => n.toFixed(d);
+
+async function main() {
+  setup();
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model.trim()}, ${f(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+
+  console.log("\n== webhook vs floor (HTTPS, loopback, one Pod AdmissionReview per request)");
+  const webhook = await startWebhook();
+  const floor = await startFloor();
+  // Warm both up (JIT, TLS session set-up) before measuring.
+  await load(webhook.port, 16, { count: 2000 });
+  await load(floor.port, 16, { count: 2000 });
+  console.log("conns | webhook rps  p50 ms  p99 ms | floor rps  p50 ms  p99 ms | rps ratio");
+  for (const connections of [1, 16, 64]) {
+    const w = await load(webhook.port, connections, { seconds: SECONDS_PER_LEVEL });
+    const fl = await load(floor.port, connections, { seconds: SECONDS_PER_LEVEL });
+    if (w.failures || fl.failures) console.log(`  failures: webhook ${w.failures}, floor ${fl.failures}`);
+    console.log(`${String(connections).padStart(5)} | ${f(w.rps).padStart(11)} ${f(w.p50, 2).padStart(7)} ${f(w.p99, 2).padStart(7)} | ${f(fl.rps).padStart(9)} ${f(fl.p50, 2).padStart(7)} ${f(fl.p99, 2).padStart(7)} | ${f(w.rps / fl.rps, 2).padStart(9)}`);
+  }
+  floor.child.kill();
+
+  console.log("\n== webhook memory (resident set)");
+  const memory = await startWebhook();
+  const base = rssMiB(memory.pid);
+  await load(memory.port, 16, { count: 10_000 });
+  const after10k = rssMiB(memory.pid);
+  await load(memory.port, 16, { count: quick ? 20_000 : 90_000 });
+  const after100k = rssMiB(memory.pid);
+  const label = quick ? "30,000" : "100,000";
+  console.log(`at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`);
+  memory.child.kill();
+  webhook.child.kill();
+
+  console.log("\n== CLI: inject --manual over 2,000 mixed workloads vs parse+write with the same YAML library");
+  const manifest = join(work, "manifest.yaml");
+  writeFileSync(manifest, generateManifest(2000));
+  const values = join(work, "values.json");
+  const cli = join(root, "apps/cli/dist/main.js");
+  const runs = quick ? 1 : 3;
+  const inject = timeCommand(process.execPath, [cli, "inject", "--manual", "--values", values, manifest], runs);
+  const floorYaml = timeCommand(process.execPath, [join(root, "bench/yaml-floor.mjs"), manifest], runs, { cwd: join(root, "apps/cli") });
+  console.log(`inject --manual ${f(inject)} ms; YAML floor ${f(floorYaml)} ms; ratio ${f(inject / floorYaml, 2)}`);
+
+  console.log("\n== CLI start-up: inject --manual on one Deployment vs node -e 0");
+  const one = join(work, "one.yaml");
+  writeFileSync(one, generateManifest(1));
+  const startRuns = quick ? 5 : 15;
+  const nodeZero = timeCommand(process.execPath, ["-e", "0"], startRuns);
+  const startup = timeCommand(process.execPath, [cli, "inject", "--manual", "--values", values, one], startRuns);
+  console.log(`inject ${f(startup)} ms; node -e 0 ${f(nodeZero)} ms; ratio ${f(startup / nodeZero, 2)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
