@@ -203,7 +203,7 @@ async function main() {
   const cli = join(root, "apps/cli/dist/main.js");
   const runs = quick ? 1 : 3;
   const inject = timeCommand(process.execPath, [cli, "inject", "--manual", "--values", values, manifest], runs);
-  const floorYaml = timeCommand(process.execPath, [join(root, "bench/yaml-floor.mjs"), manifest], runs, { cwd: join(root, "apps/cli") });
+  const floorYaml = timeCommand(process.execPath, [join(root, "bench/yaml-floor.mjs"), manifest], runs);
   console.log(`inject --manual ${f(inject)} ms; YAML floor ${f(floorYaml)} ms; ratio ${f(inject / floorYaml, 2)}`);
 
   console.log("\n== CLI start-up: inject --manual on one Deployment vs node -e 0");
