@@ -19,3 +19,4 @@ export { REASON_MESSAGES, reasonSentences } from "./report.js";
 export { PROXY_ANNOTATIONS } from "./annotations.js";
 export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
+export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";

@@ -45,7 +45,12 @@ export function parseGoDuration(text: string): number | undefined {
   return sign * Math.round(total);
 }
 
-/** Formats nanoseconds as Go's `Duration.String()` does (`1m0s`, `1.5s`, `300ms`). */
+/**
+ * Formats nanoseconds as Go's `Duration.String()` does.
+ *
+ * @example
+ * formatGoDuration(90e9) // "1m30s"
+ */
 export function formatGoDuration(ns: number): string {
   if (ns === 0) return "0s";
   const neg = ns < 0;
