@@ -215,6 +215,7 @@ function fullInjection(
       : at("spec", "containers", "-");
   ops.push({ op: "add", path: proxyPath, value: spec.proxy });
   report.outcome = "injected";
+  report.layout = spec.nativeSidecar ? "native" : "classic";
   return { ok: true, patch: ops, report };
 }
 

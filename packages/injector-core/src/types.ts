@@ -72,6 +72,8 @@ export interface ResourceReport {
   injectable: boolean;
   /** What the transform did to this object. */
   outcome: "injected" | "annotated" | "skipped" | "uninjected";
+  /** For an injected object: where the proxy went (native sidecar in `initContainers`, or classic in `containers`). */
+  layout?: "native" | "classic";
   /** Non-fatal problems (invalid annotation values that fell back to defaults, ...). */
   warnings: Issue[];
 }

@@ -1,0 +1,65 @@
+import { getValue } from "@l5d-injector/injector-core";
+import { describe, expect, it } from "vitest";
+import { buildSnapshot, ConfigStore, hasTrustAnchors } from "./config-store.js";
+
+const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+
+describe("buildSnapshot", () => {
+  it("merges the values file and the trust roots over the defaults", () => {
+    const r = buildSnapshot({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(getValue(r.snapshot.values, "proxy.logLevel")).toBe("debug");
+    expect(getValue(r.snapshot.values, "proxy.uid")).toBe(2102);
+    // Untrimmed: its hash becomes linkerd.io/trust-root-sha256.
+    expect(r.snapshot.values["identityTrustAnchorsPEM"]).toBe(PEM);
+    expect(getValue(r.snapshot.values, "proxy.nativeSidecar")).toBe(true);
+  });
+
+  it("forces the classic layout on clusters without native sidecars, whatever the values say", () => {
+    const r = buildSnapshot({ valuesText: "proxy:\n  nativeSidecar: true\n" }, { nativeSidecars: false, version: "v1.20.2" });
+    expect(r.ok && getValue(r.snapshot.values, "proxy.nativeSidecar")).toBe(false);
+    expect(r.ok && r.snapshot.clusterVersion).toBe("v1.20.2");
+  });
+
+  it("reads JSON values too, and an empty file as the defaults", () => {
+    expect(buildSnapshot({ valuesText: '{"clusterDomain": "corp.local"}' }, { nativeSidecars: true })).toMatchObject({
+      ok: true,
+      snapshot: { values: { clusterDomain: "corp.local" } },
+    });
+    expect(buildSnapshot({ valuesText: "\n" }, { nativeSidecars: true }).ok).toBe(true);
+  });
+
+  it.each([
+    ["proxy: [unclosed", /^failed to parse values: /],
+    ["proxy:\n  uid: lots\n", /^invalid values: proxy.uid: /],
+    ["- a list", /^invalid values: /],
+  ])("rejects %j", (text, message) => {
+    const r = buildSnapshot({ valuesText: text }, { nativeSidecars: true });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toMatch(message);
+  });
+
+  it("caps YAML alias expansion", () => {
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
+    const r = buildSnapshot({ valuesText: bomb }, { nativeSidecars: true });
+    expect(r.ok).toBe(false);
+  });
+});
+
+describe("ConfigStore", () => {
+  it("keeps the last good values when a reload is invalid", () => {
+    const store = new ConfigStore({ ok: false, message: "not loaded" });
+    expect(store.update({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true })).toBeUndefined();
+    const good = store.current();
+    expect(store.update({ valuesText: "proxy: [" }, { nativeSidecars: true })).toMatch(/failed to parse values/);
+    expect(store.current()).toBe(good);
+    expect(good.ok && hasTrustAnchors(good.values)).toBe(true);
+  });
+
+  it("reports the first load's problem to the handler", () => {
+    const store = new ConfigStore({ ok: false, message: "not loaded" });
+    store.update({ valuesText: "proxy: [" }, { nativeSidecars: true });
+    expect(store.current()).toMatchObject({ ok: false, message: expect.stringMatching(/^failed to parse values/) });
+  });
+});

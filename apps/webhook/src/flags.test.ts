@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_PATHS, parseFlags, parseListenAddress } from "./flags.js";
+
+describe("parseFlags", () => {
+  it("defaults to Linkerd's ports and mount paths", () => {
+    const r = parseFlags([]);
+    expect(r).toMatchObject({
+      ok: true,
+      flags: {
+        addr: ":8443",
+        metricsAddr: ":9995",
+        tlsCert: DEFAULT_PATHS.tlsCert,
+        values: DEFAULT_PATHS.values,
+        valuesExplicit: false,
+        linkerdNamespace: "linkerd",
+        logLevel: "info",
+        logFormat: "plain",
+        dev: false,
+      },
+    });
+  });
+
+  it("takes Linkerd's single-dash Go flags as well", () => {
+    const r = parseFlags(["-addr=:9443", "-metrics-addr", ":9996", "-log-level=debug", "-enable-pprof", "-L", "mesh"]);
+    expect(r).toMatchObject({ ok: true, flags: { addr: ":9443", metricsAddr: ":9996", logLevel: "debug", linkerdNamespace: "mesh" } });
+  });
+
+  it("listens on loopback in --dev unless told otherwise", () => {
+    expect(parseFlags(["--dev"])).toMatchObject({ ok: true, flags: { addr: "127.0.0.1:8443", metricsAddr: "127.0.0.1:9995" } });
+    expect(parseFlags(["--dev", "--addr", ":8443"])).toMatchObject({ ok: true, flags: { addr: ":8443" } });
+  });
+
+  it("marks files named on the command line as required", () => {
+    expect(parseFlags(["--values", "/v.yaml", "--trust-roots", "/ca.pem"])).toMatchObject({
+      ok: true,
+      flags: { values: "/v.yaml", valuesExplicit: true, trustRoots: "/ca.pem", trustRootsExplicit: true },
+    });
+  });
+
+  it.each([
+    [["--log-level", "loud"], /invalid --log-level "loud"/],
+    [["--log-format", "xml"], /invalid --log-format "xml"/],
+    [["--addr", "8443"], /invalid --addr "8443"/],
+    [["--nope"], /Unknown option '--nope'/],
+    [["positional"], /Unexpected argument 'positional'/],
+  ])("refuses %j", (args, message) => {
+    const r = parseFlags(args);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toMatch(message);
+  });
+});
+
+describe("parseListenAddress", () => {
+  it.each([
+    [":8443", { ok: true, host: undefined, port: 8443 }],
+    ["127.0.0.1:0", { ok: true, host: "127.0.0.1", port: 0 }],
+    ["[::1]:9995", { ok: true, host: "::1", port: 9995 }],
+    ["localhost:80", { ok: true, host: "localhost", port: 80 }],
+    ["host:70000", { ok: false }],
+    ["::1:80", { ok: false }],
+  ])("%s", (addr, expected) => {
+    expect(parseListenAddress(addr)).toEqual(expected);
+  });
+});

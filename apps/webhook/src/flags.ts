@@ -1,0 +1,172 @@
+import { parseArgs } from "node:util";
+
+/** Process flags, named after Linkerd's proxy-injector (spec §6.1) so that its Deployment args carry over. */
+export interface Flags {
+  addr: string;
+  metricsAddr: string;
+  tlsCert: string;
+  tlsKey: string;
+  /** The `values` key of ConfigMap `linkerd-config`, as a file. */
+  values: string;
+  /** `valuesExplicit`/`trustRootsExplicit`: a missing file given on the command line is an error; a missing file at
+   * the default path only means "not mounted" (values fall back to the built-in defaults). */
+  valuesExplicit: boolean;
+  trustRoots: string;
+  trustRootsExplicit: boolean;
+  linkerdNamespace: string;
+  kubeconfig: string | undefined;
+  logLevel: LogLevel;
+  logFormat: "plain" | "json";
+  dev: boolean;
+  help: boolean;
+  /** Seconds SIGTERM waits for in-flight reviews before closing the remaining connections. */
+  drainTimeoutSeconds: number;
+  /** Seconds a Namespace read from the API stays cached (owners are cached longer: they do not change). */
+  namespaceCacheSeconds: number;
+}
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export type FlagsResult = { ok: true; flags: Flags } | { ok: false; message: string };
+
+/** Linkerd's mount paths (charts/linkerd-control-plane/templates/proxy-injector.yaml). */
+export const DEFAULT_PATHS = {
+  tlsCert: "/var/run/linkerd/tls/tls.crt",
+  tlsKey: "/var/run/linkerd/tls/tls.key",
+  values: "/var/run/linkerd/config/values",
+  trustRoots: "/var/run/linkerd/identity/trust-roots/ca-bundle.crt",
+} as const;
+
+const OPTIONS = {
+  addr: { type: "string" },
+  "metrics-addr": { type: "string" },
+  "tls-cert": { type: "string", default: DEFAULT_PATHS.tlsCert },
+  "tls-key": { type: "string", default: DEFAULT_PATHS.tlsKey },
+  values: { type: "string" },
+  "trust-roots": { type: "string" },
+  "linkerd-namespace": { type: "string", short: "L", default: "linkerd" },
+  kubeconfig: { type: "string" },
+  "log-level": { type: "string", default: "info" },
+  "log-format": { type: "string", default: "plain" },
+  "drain-timeout": { type: "string", default: "25" },
+  "namespace-cache-ttl": { type: "string", default: "5" },
+  // Accepted so that Linkerd's own proxy-injector args keep working; pprof is not offered.
+  "enable-pprof": { type: "boolean" },
+  dev: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} as const;
+
+// logrus levels (Linkerd's -log-level) mapped onto pino's.
+const LOG_LEVELS: Record<string, LogLevel> = {
+  panic: "fatal",
+  fatal: "fatal",
+  error: "error",
+  warn: "warn",
+  warning: "warn",
+  info: "info",
+  debug: "debug",
+  trace: "trace",
+  silent: "silent",
+};
+
+export const USAGE = `Usage: l5d-injector-webhook [flags]
+
+A Linkerd-compatible proxy-injector admission webhook.
+
+  --addr ADDR                 HTTPS address of the webhook (default ":8443"; 127.0.0.1:8443 with --dev)
+  --metrics-addr ADDR         address of /metrics, /ping and /ready (default ":9995"; 127.0.0.1:9995 with --dev)
+  --tls-cert FILE             serving certificate, reloaded on change (default ${DEFAULT_PATHS.tlsCert})
+  --tls-key FILE              serving key, reloaded on change (default ${DEFAULT_PATHS.tlsKey})
+  --values FILE               Linkerd values (the "values" key of ConfigMap linkerd-config), reloaded on change
+                              (default ${DEFAULT_PATHS.values}; built-in defaults when that is not mounted)
+  --trust-roots FILE          PEM bundle of identity trust anchors, reloaded on change
+                              (default ${DEFAULT_PATHS.trustRoots})
+  -L, --linkerd-namespace NS  control-plane namespace (default "linkerd")
+  --kubeconfig FILE           kubeconfig; else the in-cluster service account; else no cluster look-ups
+  --log-level LEVEL           trace|debug|info|warn|error|fatal (default "info")
+  --log-format FORMAT         plain|json (default "plain")
+  --drain-timeout SECONDS     how long SIGTERM waits for in-flight requests (default 25)
+  --namespace-cache-ttl SECONDS  how long a Namespace read stays cached (default 5)
+  --dev                       run locally without a cluster: self-signed certificate, built-in values,
+                              a throwaway trust anchor, no look-ups
+  -h, --help                  show this help
+`;
+
+/**
+ * Parses the process arguments. Linkerd's Go binaries take single-dash long flags (`-addr=:8443`), so those are
+ * accepted too, so that a Linkerd Deployment's args work unchanged.
+ */
+export function parseFlags(argv: readonly string[]): FlagsResult {
+  const args = argv.map(normaliseSingleDash);
+  let parsed;
+  try {
+    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  const v = parsed.values;
+  // --dev listens on loopback only unless told otherwise: a laptop's webhook has no business on the LAN.
+  const addr = v.addr ?? (v.dev ? "127.0.0.1:8443" : ":8443");
+  const metricsAddr = v["metrics-addr"] ?? (v.dev ? "127.0.0.1:9995" : ":9995");
+  const logLevel = LOG_LEVELS[v["log-level"].toLowerCase()];
+  if (logLevel === undefined) {
+    return { ok: false, message: `invalid --log-level "${v["log-level"]}": use trace, debug, info, warn or error` };
+  }
+  const logFormat = v["log-format"];
+  if (logFormat !== "plain" && logFormat !== "json") {
+    return { ok: false, message: `invalid --log-format "${logFormat}": use plain or json` };
+  }
+  for (const [name, value] of [
+    ["--addr", addr],
+    ["--metrics-addr", metricsAddr],
+  ] as const) {
+    if (!parseListenAddress(value).ok) return { ok: false, message: `invalid ${name} "${value}": expected [HOST]:PORT` };
+  }
+  const drain = Number(v["drain-timeout"]);
+  if (!Number.isFinite(drain) || drain < 0) {
+    return { ok: false, message: `invalid --drain-timeout "${v["drain-timeout"]}": expected seconds` };
+  }
+  const nsTtl = Number(v["namespace-cache-ttl"]);
+  if (!Number.isFinite(nsTtl) || nsTtl < 0) {
+    return { ok: false, message: `invalid --namespace-cache-ttl "${v["namespace-cache-ttl"]}": expected seconds` };
+  }
+  return {
+    ok: true,
+    flags: {
+      addr,
+      metricsAddr,
+      tlsCert: v["tls-cert"],
+      tlsKey: v["tls-key"],
+      values: v.values ?? DEFAULT_PATHS.values,
+      valuesExplicit: v.values !== undefined,
+      trustRoots: v["trust-roots"] ?? DEFAULT_PATHS.trustRoots,
+      trustRootsExplicit: v["trust-roots"] !== undefined,
+      linkerdNamespace: v["linkerd-namespace"],
+      kubeconfig: v.kubeconfig,
+      logLevel,
+      logFormat,
+      dev: v.dev,
+      help: v.help,
+      drainTimeoutSeconds: drain,
+      namespaceCacheSeconds: nsTtl,
+    },
+  };
+}
+
+const LONG_NAMES = new Set(Object.keys(OPTIONS));
+
+function normaliseSingleDash(arg: string): string {
+  const match = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg);
+  if (match !== null && LONG_NAMES.has(match[1] ?? "")) return `-${arg}`;
+  return arg;
+}
+
+/** `:8443` (all interfaces), `127.0.0.1:0`, `[::1]:8443`, `localhost:9995`. */
+export function parseListenAddress(addr: string): { ok: true; host: string | undefined; port: number } | { ok: false } {
+  const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(addr);
+  if (match === null) return { ok: false };
+  const port = Number(match[3]);
+  if (port > 65535) return { ok: false };
+  const host = match[1] ?? match[2];
+  return { ok: true, host: host === "" || host === undefined ? undefined : host, port };
+}

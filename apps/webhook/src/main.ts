@@ -1,0 +1,271 @@
+#!/usr/bin/env node
+/**
+ * The process: flags, files, ports, signals. Everything a request touches lives in `createApp` (app.ts); this is
+ * the only module that reads process.env, opens ports or exits.
+ */
+import { mkdtemp, readFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { LINKERD_VERSION } from "@l5d-injector/injector-core";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import type { Logger } from "pino";
+import { createAdminApp } from "./admin.js";
+import { createApp } from "./app.js";
+import { ConfigStore, hasTrustAnchors, type ClusterFacts, type ConfigInputs } from "./config-store.js";
+import { createEventRecorder } from "./events.js";
+import { parseFlags, parseListenAddress, USAGE, type Flags } from "./flags.js";
+import { cachedLookups, type EventRecorder, type KubeLookups } from "./kube.js";
+import { createLogger } from "./logger.js";
+import { createMetrics } from "./metrics.js";
+import { startHttpServer, startHttpsServer } from "./server.js";
+import { watchFiles } from "./watch.js";
+
+async function main(): Promise<void> {
+  const parsed = parseFlags(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  const flags = parsed.flags;
+  if (flags.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const logger = createLogger({ level: flags.logLevel, format: flags.logFormat, out: process.stderr });
+  process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+
+  const files = flags.dev ? await prepareDev(flags, logger) : { tlsCert: flags.tlsCert, tlsKey: flags.tlsKey };
+
+  // Kubernetes: look-ups, events and the server version, when there is a cluster.
+  const kube = await connect(flags, logger);
+  const cluster: ClusterFacts = kube?.cluster ?? { nativeSidecars: true };
+
+  // Values and trust roots: read now and whenever their files change, never per request.
+  const readInputs = async (): Promise<ConfigInputs> => ({
+    valuesText: await readOptional(flags.values, flags.valuesExplicit, flags.dev),
+    trustRootsPem: files.trustRootsPem ?? (await readOptional(flags.trustRoots, flags.trustRootsExplicit, flags.dev)),
+  });
+  const store = new ConfigStore({ ok: false, message: "values not loaded yet" });
+  let lastInputs = await readInputs();
+  const problem = store.update(lastInputs, cluster);
+  if (problem !== undefined) {
+    logger.fatal({ error: problem }, "cannot start: invalid values");
+    process.exit(1);
+  }
+  if (!flags.dev && lastInputs.valuesText === undefined) {
+    logger.warn({ path: flags.values }, "no values file: using Linkerd's built-in defaults");
+  }
+  const first = store.current();
+  if (first.ok && !hasTrustAnchors(first.values)) {
+    logger.warn("no identity trust anchors (--trust-roots or identityTrustAnchorsPEM): injections will be refused");
+  }
+  // Only the files in use: in --dev the defaults are built in and the trust anchor is generated.
+  const watched = [
+    ...(flags.dev && !flags.valuesExplicit ? [] : [flags.values]),
+    ...(files.trustRootsPem !== undefined || (flags.dev && !flags.trustRootsExplicit) ? [] : [flags.trustRoots]),
+  ];
+  const configWatch = watchFiles(
+    watched,
+    () => {
+      void (async () => {
+        try {
+          const next = await readInputs();
+          if (next.valuesText === lastInputs.valuesText && next.trustRootsPem === lastInputs.trustRootsPem) return;
+          lastInputs = next;
+          const error = store.update(next, cluster);
+          if (error === undefined) logger.info("values reloaded");
+          else logger.error({ error }, "values changed but are invalid; keeping the previous values");
+        } catch (error) {
+          logger.error({ err: error }, "failed to re-read values; keeping the previous values");
+        }
+      })();
+    },
+    {
+      pollMs: 30_000,
+      onError: (error) => logger.info(`not watching for values changes (${error.message}); re-checking every 30 s`),
+    },
+  );
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createMetrics(registry);
+  const app = createApp({
+    config: store.current,
+    lookups: kube?.lookups,
+    events: kube?.events ?? { record: (event) => logger.debug({ event }, "event not written: no cluster") },
+    metrics,
+    linkerdNamespace: flags.linkerdNamespace,
+    createdBy: `linkerd/proxy-injector ${LINKERD_VERSION}`,
+    logger,
+    clock: () => performance.now(),
+  });
+
+  let ready = false;
+  const webhookAddr = parseListenAddress(flags.addr);
+  const adminAddr = parseListenAddress(flags.metricsAddr);
+  if (!webhookAddr.ok || !adminAddr.ok) throw new Error("ERR_ADDR: unreachable, flags are validated");
+  const webhook = await startHttpsServer({
+    handler: app,
+    host: webhookAddr.host,
+    port: webhookAddr.port,
+    certFile: files.tlsCert,
+    keyFile: files.tlsKey,
+    logger,
+  });
+  const admin = await startHttpServer({
+    handler: createAdminApp({ registry, isReady: () => ready }),
+    host: adminAddr.host,
+    port: adminAddr.port,
+  });
+  ready = true;
+  logger.info(
+    { addr: flags.addr, port: webhook.address.port, metricsAddr: flags.metricsAddr, version: LINKERD_VERSION },
+    "listening",
+  );
+  if (flags.dev) printDevBanner(files, webhook.address.port, admin.address.port);
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting without waiting");
+      process.exit(1);
+    }
+    stopping = true;
+    // Readiness fails first so that the Service stops routing reviews here while the in-flight ones finish.
+    ready = false;
+    logger.info({ signal, timeoutSeconds: flags.drainTimeoutSeconds }, "draining in-flight requests");
+    configWatch.close();
+    void webhook
+      .drain(flags.drainTimeoutSeconds * 1000)
+      .then(() => admin.drain(1000))
+      .then(() => {
+        logger.info("stopped");
+        logger.flush();
+        process.exit(0);
+      });
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+}
+
+interface ServingFiles {
+  tlsCert: string;
+  tlsKey: string;
+  caFile?: string;
+  caPem?: string;
+  trustRootsPem?: string;
+}
+
+/** `--dev`: a self-signed serving certificate and a throwaway trust anchor in a temporary directory. */
+async function prepareDev(flags: Flags, logger: Logger): Promise<ServingFiles> {
+  // Only dev mode needs openssl: load the helper lazily.
+  const { makeServingCertificate, makeThrowawayTrustAnchor } = await import("./certs.js");
+  const dir = await mkdtemp(join(tmpdir(), "l5d-injector-dev-"));
+  const serving = await makeServingCertificate(dir);
+  const files: ServingFiles = {
+    tlsCert: serving.certFile,
+    tlsKey: serving.keyFile,
+    caFile: serving.caFile,
+    caPem: serving.caPem,
+  };
+  if (!flags.trustRootsExplicit) {
+    files.trustRootsPem = await makeThrowawayTrustAnchor(dir);
+    logger.warn(
+      "dev mode: using a generated, throwaway identity trust anchor (the built-in values have none); injected proxies could not join a real mesh",
+    );
+  }
+  if (flags.kubeconfig === undefined) {
+    logger.warn("dev mode: namespace and owner look-ups are off (namespaces count as unannotated, owners are not followed)");
+  }
+  return files;
+}
+
+function printDevBanner(files: ServingFiles, port: number, adminPort: number): void {
+  const host = "127.0.0.1";
+  process.stdout.write(
+    [
+      "l5d-injector webhook, dev mode",
+      `  webhook  https://${host}:${port}/`,
+      `  admin    http://${host}:${adminPort}/metrics  /ping  /ready`,
+      `  CA       ${files.caFile ?? ""}`,
+      "",
+      "Try it:",
+      `  curl --cacert ${files.caFile ?? "CA"} -H 'Content-Type: application/json' \\`,
+      `    --data @apps/webhook/examples/admission-review.json https://localhost:${port}/`,
+      "",
+      "The serving CA certificate:",
+      (files.caPem ?? "").trimEnd(),
+      "",
+    ].join("\n"),
+  );
+}
+
+async function connect(
+  flags: Flags,
+  logger: Logger,
+): Promise<{ lookups: KubeLookups; events: EventRecorder; cluster: ClusterFacts } | undefined> {
+  const inCluster = !flags.dev && process.env["KUBERNETES_SERVICE_HOST"] !== undefined;
+  if (flags.kubeconfig === undefined && !inCluster) {
+    if (!flags.dev) {
+      logger.warn("no --kubeconfig and not in a cluster: namespace and owner look-ups and events are off");
+    }
+    return undefined;
+  }
+  const { connectKube, kubeLookups, readServerVersion, supportsNativeSidecars } = await import("./kube-client.js");
+  const api = await connectKube({ kubeconfig: flags.kubeconfig, inCluster });
+  if (api === undefined) return undefined;
+  const podName = process.env["POD_NAME"];
+  const podNamespace = process.env["POD_NAMESPACE"];
+  const events = createEventRecorder({
+    sink: api,
+    logger,
+    now: () => new Date(),
+    monotonic: () => performance.now(),
+    instance: podName ?? hostname(),
+  });
+
+  let cluster: ClusterFacts = { nativeSidecars: true };
+  try {
+    const version = await readServerVersion(api);
+    cluster = { nativeSidecars: supportsNativeSidecars(version), version: version.gitVersion };
+    logger.info({ server: api.server, version: version.gitVersion }, "connected to the Kubernetes API");
+    if (!cluster.nativeSidecars) {
+      const message = `Kubernetes ${version.gitVersion} has no native sidecars (1.29+): injecting the classic layout (proxy.nativeSidecar=false)`;
+      logger.warn(message);
+      if (podName !== undefined && podNamespace !== undefined) {
+        // POD_* come from the downward API (deploy/deployment.yaml), so no RBAC on pods is needed for this.
+        const uid = process.env["POD_UID"] ?? "";
+        events.record({
+          involvedObject: { apiVersion: "v1", kind: "Pod", name: podName, namespace: podNamespace, uid },
+          type: "Normal",
+          reason: "ClassicSidecarLayout",
+          message,
+        });
+      }
+    }
+  } catch (error) {
+    logger.error({ err: error }, "cannot read the Kubernetes version; assuming native sidecars are supported");
+  }
+  const lookups = cachedLookups(kubeLookups(api), {
+    now: () => performance.now(),
+    namespaceTtlMs: flags.namespaceCacheSeconds * 1000,
+  });
+  return { lookups, events, cluster };
+}
+
+/** A missing file at a default path means "not mounted"; a missing file the user named is an error. */
+async function readOptional(path: string, explicit: boolean, dev: boolean): Promise<string | undefined> {
+  if (dev && !explicit) return undefined;
+  try {
+    return await readFile(path, "utf8");
+  } catch (error) {
+    if (!explicit && (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`l5d-injector-webhook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,233 @@
+import {
+  injectObject,
+  reasonSentences,
+  type JsonValue,
+  type PatchOperation,
+  type ReasonCode,
+  type Values,
+} from "@l5d-injector/injector-core";
+import type { AdmissionRequest, AdmissionResponse } from "./admission.js";
+import type { EventRecorder, KubeLookups } from "./kube.js";
+import type { ReviewLabels, ReviewOutcome, WebhookMetrics } from "./metrics.js";
+import { readOwnerReferences, resolveOwner, type ResolvedOwner } from "./owner.js";
+
+/** What the handler needs of the configuration: resolved once per values/trust-roots change, never per request. */
+export type ConfigSnapshot =
+  | {
+      ok: true;
+      values: Values;
+      /** False on clusters older than Kubernetes 1.29, where the values already say `proxy.nativeSidecar: false`. */
+      nativeSidecars: boolean;
+      /** e.g. `v1.20.2`, for the warning given when a pod asks for native sidecars anyway. */
+      clusterVersion?: string;
+    }
+  | { ok: false; message: string };
+
+export interface ReviewDeps {
+  config: () => ConfigSnapshot;
+  /** Absent when look-ups are off (`--dev`, no cluster): namespaces count as unannotated, owners are not followed. */
+  lookups?: KubeLookups | undefined;
+  events: EventRecorder;
+  metrics: WebhookMetrics;
+  linkerdNamespace: string;
+  /** `linkerd/proxy-injector <version>`. */
+  createdBy: string;
+}
+
+/** The answer to one review plus what the app logs about it. */
+export interface ReviewResult {
+  response: AdmissionResponse;
+  outcome: ReviewOutcome;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Reason codes joined by `,` (skips), or the error message. */
+  reason: string;
+  owner?: string;
+  /** Problems worth a log line that did not change the answer (a failed owner look-up). */
+  notes: string[];
+}
+
+const INJECTED_MESSAGE = "Linkerd sidecar proxy injected";
+const SKIPPED_MESSAGE = "Linkerd sidecar proxy injection skipped";
+
+/**
+ * Linkerd's `Inject` handler flow (spec §6.3): namespace and owner look-ups here, everything pure in the core.
+ * Expected outcomes (skips, render errors) are values; a thrown error is a bug or an unreachable API and is
+ * answered by the app as Linkerd answers handler errors.
+ */
+export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps): Promise<ReviewResult> {
+  const uid = request.uid;
+  const object = request.object;
+  const meta = isRecord(object) && isRecord(object["metadata"]) ? object["metadata"] : {};
+  // The object's own kind wins over the request's, as in Linkerd's parsing (spec §6.3 step 2).
+  const rawKind = isRecord(object) && typeof object["kind"] === "string" && object["kind"] !== "" ? object["kind"] : "";
+  const kind = (rawKind || request.kind?.kind || "").toLowerCase();
+  const namespace = request.namespace ?? (typeof meta["namespace"] === "string" ? meta["namespace"] : "");
+  const name = stringField(meta, "name") || stringField(meta, "generateName") || request.name || "";
+  const base = { kind, namespace, name, notes: [] as string[] };
+
+  const fail = (message: string): ReviewResult => ({
+    ...base,
+    outcome: "error",
+    reason: message,
+    response: { uid, allowed: false, status: { message } },
+  });
+
+  if (!isRecord(object)) return fail(`admission request has no object to review (got ${describeValue(object)})`);
+  // The MutatingWebhookConfiguration only sends Pods and Services; anything else is let through untouched rather
+  // than having its pod template rewritten behind the user's back.
+  if (kind !== "pod" && kind !== "service") {
+    return { ...base, outcome: "skipped", reason: "unsupported_resource", response: { uid, allowed: true } };
+  }
+
+  const config = deps.config();
+  if (!config.ok) return fail(config.message);
+
+  let namespaceAnnotations: Record<string, string> = {};
+  if (deps.lookups !== undefined) {
+    const ns = await deps.lookups.namespace(namespace);
+    if (ns === null) return fail(`namespace "${namespace}" not found`);
+    namespaceAnnotations = stringMap(ns.annotations);
+  }
+
+  let owner: ResolvedOwner | undefined;
+  if (kind === "pod") {
+    owner = await resolveOwner(
+      { name, ownerReferences: readOwnerReferences(meta["ownerReferences"]) },
+      namespace,
+      deps.lookups,
+    );
+    if (owner.lookupError !== undefined) {
+      base.notes.push(`owner look-up failed, using the direct parent: ${owner.lookupError}`);
+    }
+  }
+
+  const ownAnnotations = stringMap(meta["annotations"]);
+  const labels: ReviewLabels = {
+    ownerKind: owner?.kind ?? "",
+    namespace,
+    annotationAt: "",
+    annotations: ownAnnotations,
+  };
+
+  const result = injectObject(object as JsonValue, {
+    origin: "webhook",
+    mode: "full",
+    values: config.values,
+    linkerdNamespace: deps.linkerdNamespace,
+    createdBy: deps.createdBy,
+    namespaceAnnotations,
+    requestNamespace: namespace,
+    ...(owner !== undefined ? { owner: { kind: owner.kind, name: owner.name } } : {}),
+  });
+  const report = result.reports[0];
+  if (report !== undefined) labels.annotationAt = report.annotationAt;
+  deps.metrics.countRequest(labels);
+  if (!result.ok) return fail(result.issues.map((issue) => issue.message).join("; "));
+  if (report === undefined) return fail(`the injector returned no report for ${kind}/${name}`);
+
+  const ownerName = owner !== undefined ? `${owner.kind}/${owner.name}` : undefined;
+  const withOwner = ownerName !== undefined ? { owner: ownerName } : {};
+  // Dry runs promise no side effects (sideEffects: None): no events for them. Linkerd emits them anyway.
+  const emit = (reason: string, message: string) => {
+    if (owner?.parent !== undefined && request.dryRun !== true) {
+      deps.events.record({ involvedObject: owner.parent, type: "Normal", reason, message });
+    }
+  };
+
+  if (report.injectable) {
+    emit("Injected", INJECTED_MESSAGE);
+    deps.metrics.countResponse(labels, false, "");
+    const warnings = nativeSidecarWarnings(config, report.layout);
+    return {
+      ...base,
+      ...withOwner,
+      outcome: "injected",
+      reason: "",
+      response: patchResponse(uid, result.patch, warnings),
+    };
+  }
+
+  const reasons = report.reasons;
+  const sentences = reasonSentences(reasons);
+  emit("InjectionSkipped", `${SKIPPED_MESSAGE}: ${sentences}`);
+  if (result.patch.length > 0) {
+    deps.metrics.countResponse(labels, false, "");
+    return {
+      ...base,
+      ...withOwner,
+      outcome: "annotated",
+      reason: reasons.join(","),
+      response: patchResponse(uid, result.patch, []),
+    };
+  }
+  if (kind === "pod") {
+    deps.metrics.countResponse(labels, true, reasons.join(","));
+    const warnings = skipWarnings(name, reasons, sentences);
+    return {
+      ...base,
+      ...withOwner,
+      outcome: "skipped",
+      reason: reasons.join(","),
+      response: { uid, allowed: true, ...(warnings.length > 0 ? { warnings } : {}) },
+    };
+  }
+  return { ...base, outcome: "skipped", reason: reasons.join(","), response: { uid, allowed: true } };
+}
+
+function patchResponse(uid: string, patch: readonly PatchOperation[], warnings: string[]): AdmissionResponse {
+  const response: AdmissionResponse = { uid, allowed: true };
+  if (patch.length > 0) {
+    response.patchType = "JSONPatch";
+    response.patch = Buffer.from(JSON.stringify(patch)).toString("base64");
+  }
+  if (warnings.length > 0) response.warnings = warnings;
+  return response;
+}
+
+/**
+ * A skipped pod says why in an admission warning, so that `kubectl apply` of a bare pod (and the API server's
+ * audit log) shows it. A pod nobody asked to inject (the only reason: no `linkerd.io/inject` annotation anywhere)
+ * gets none: every pod in an unmeshed namespace would carry the same noise.
+ */
+function skipWarnings(name: string, reasons: readonly ReasonCode[], sentences: string): string[] {
+  if (reasons.length === 0) return [];
+  if (reasons.length === 1 && reasons[0] === "injection_enable_annotation_absent") return [];
+  return [`linkerd-proxy-injector: pod ${name === "" ? "" : `"${name}" `}not injected: ${sentences}`];
+}
+
+/** On clusters before 1.29 only a pod's (or namespace's) own annotation can still ask for the native layout. */
+function nativeSidecarWarnings(config: Extract<ConfigSnapshot, { ok: true }>, layout: string | undefined): string[] {
+  if (config.nativeSidecars || layout !== "native") return [];
+  const version = config.clusterVersion ?? "this cluster";
+  return [
+    `linkerd-proxy-injector: the pod asks for a native sidecar (proxy-enable-native-sidecar), which Kubernetes ${version} does not support (1.29+): the proxy will not start`,
+  ];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function stringField(record: Record<string, unknown>, key: string): string {
+  const value = record[key];
+  return typeof value === "string" ? value : "";
+}
+
+/** String-valued entries only: annotations from untrusted JSON may hold anything. */
+function stringMap(value: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!isRecord(value)) return out;
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry === "string") out[key] = entry;
+  }
+  return out;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return "nothing";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return `a ${typeof value}`;
+}
