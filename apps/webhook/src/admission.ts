@@ -132,10 +132,16 @@ function describe(value: unknown): string {
   return `a ${typeof value}`;
 }
 
-/** The review echoed back with `response` filled in, in the apiVersion it was asked in (spec §6.2). */
-export function answerReview(review: AdmissionReview, response: AdmissionResponse): AdmissionReview {
+/**
+ * The answer, in the apiVersion the review was asked in (spec §6.2). Linkerd echoes the whole request back as well;
+ * the API server reads only `response`, so we leave the request out: it would double the bytes (and the TLS work)
+ * of every answer.
+ */
+export function answerReview(
+  review: AdmissionReview,
+  response: AdmissionResponse,
+): { apiVersion: string; kind: string; response: AdmissionResponse } {
   return {
-    ...review,
     apiVersion: review.apiVersion ?? "admission.k8s.io/v1",
     kind: review.kind ?? "AdmissionReview",
     response,

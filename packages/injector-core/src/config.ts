@@ -34,7 +34,8 @@ export function applyOverrides(
   podSpec: JsonObject,
   additionalEnvLayers: readonly string[] = [],
 ): ProxyConfig {
-  const values = structuredClone(base) as JsonObject;
+  // Copy-on-write: `set` copies the maps along the path it changes, so the base values are shared, never changed.
+  const values = { ...base } as JsonObject;
   const warnings: Issue[] = [];
   const debug = { enabled: false };
   const ctx = (key: string): OverrideContext => ({
@@ -58,7 +59,7 @@ function set(values: JsonObject, path: string, value: JsonValue): void {
   let node = values;
   for (const part of parts.slice(0, -1)) {
     const next = node[part];
-    if (!isObject(next)) node[part] = {};
+    node[part] = isObject(next) ? { ...next } : {};
     node = node[part] as JsonObject;
   }
   node[parts[parts.length - 1] as string] = value;
@@ -237,7 +238,8 @@ export function resolveOpaquePorts(list: string, podSpec: JsonObject, warn: (mes
 
 /** `proxy-additional-env` layers merged by env-var name: values < namespace < workload (spec §1.7). */
 function mergeAdditionalEnv(values: JsonObject, layers: readonly string[], c: OverrideContext): void {
-  const proxy = values["proxy"] as JsonObject;
+  const proxy = { ...(values["proxy"] as JsonObject) };
+  values["proxy"] = proxy;
   const merged = new Map<string, JsonObject>();
   for (const e of objects(proxy["additionalEnv"])) merged.set(str(e["name"]), e);
   for (const layer of layers) {

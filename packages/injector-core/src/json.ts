@@ -4,9 +4,24 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-/** A deep copy of a JSON value; the core never hands out references into its inputs. */
+/**
+ * A deep copy of a JSON value; the core never hands out references into its inputs. (A plain recursive copy is
+ * several times faster than `structuredClone` for the small objects of a pod spec.)
+ */
 export function clone<T extends JsonValue>(value: T): T {
-  return structuredClone(value);
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return value.map((v) => clone(v)) as T;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) {
+    defineOwn(out, key, clone((value as JsonObject)[key] as JsonValue));
+  }
+  return out as T;
+}
+
+/** Sets a key as own data even when it is `__proto__`, so that copied data cannot reach an object's prototype. */
+export function defineOwn(target: JsonObject, key: string, value: JsonValue): void {
+  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 export function jsonType(value: unknown): "null" | "boolean" | "number" | "string" | "array" | "object" | "other" {

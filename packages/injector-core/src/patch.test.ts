@@ -23,6 +23,17 @@ describe("JSON Patch", () => {
     expect(out).toEqual({ a: [9, 2, 3], "b/c": {} });
   });
 
+  it("returns a document that shares nothing with the input or the patch", () => {
+    const input = { a: { b: [1] }, untouched: { deep: { x: 1 } } };
+    const value = { v: [1] };
+    const out = applyPatch(input, [{ op: "add", path: "/a/c", value }]) as typeof input & { a: { c: typeof value } };
+    out.untouched.deep.x = 2;
+    out.a.c.v.push(2);
+    out.a.b.push(2);
+    expect(input).toEqual({ a: { b: [1] }, untouched: { deep: { x: 1 } } });
+    expect(value).toEqual({ v: [1] });
+  });
+
   it("fails with ERR_PATCH when a path does not exist", () => {
     expect(() => applyPatch({}, [{ op: "remove", path: "/x" }])).toThrow(expect.objectContaining({ code: "ERR_PATCH" }));
     expect(() => applyPatch({ a: [] }, [{ op: "add", path: "/a/3", value: 1 }])).toThrow(/out of range/);

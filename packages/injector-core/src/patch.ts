@@ -1,4 +1,4 @@
-import { isObject } from "./json.js";
+import { clone, defineOwn, isObject } from "./json.js";
 import type { JsonObject, JsonValue, PatchOperation } from "./types.js";
 
 /**
@@ -32,51 +32,80 @@ class PatchError extends Error {
 }
 
 /**
- * Applies an RFC 6902 patch (`add`, `remove`, `replace`) to a copy of `doc` and returns the copy; `doc` is not
- * changed. Throws an error with code `ERR_PATCH` when an operation does not apply.
+ * Applies an RFC 6902 patch (`add`, `remove`, `replace`) and returns the new document; `doc` is not changed, and
+ * the result shares no mutable structure with it or with the patch: containers on the paths the patch touches are
+ * copied, the rest is copied once at the end. Throws an error with code `ERR_PATCH` when an operation does not apply.
  *
  * @example
  * applyPatch({ a: [1] }, [{ op: "add", path: "/a/-", value: 2 }]) // { a: [1, 2] }
  */
 export function applyPatch(doc: JsonValue, patch: readonly PatchOperation[]): JsonValue {
-  let root: JsonValue = structuredClone(doc);
+  // Copy-on-write: a container is copied (shallowly) the first time a patch op walks through it.
+  const fresh = new WeakSet<object>();
+  const own = <T extends JsonValue>(value: T): T => {
+    if (typeof value !== "object" || value === null || fresh.has(value)) return value;
+    const copy = (Array.isArray(value) ? [...value] : shallowObject(value as JsonObject)) as T;
+    fresh.add(copy as object);
+    return copy;
+  };
+  let root: JsonValue = own(doc);
   for (const op of patch) {
     if (op.path === "") {
       if (op.op === "remove") throw new PatchError("cannot remove the document root");
-      root = structuredClone(op.value);
+      root = own(clone(op.value));
       continue;
     }
     const tokens = op.path.split("/").slice(1).map(unescape);
     const last = tokens.pop() as string;
-    let parent: JsonValue | undefined = root;
+    let parent: JsonValue = root;
     for (const t of tokens) {
-      if (Array.isArray(parent)) parent = parent[index(t, parent.length - 1, op.path)];
-      else if (isObject(parent) && Object.hasOwn(parent, t)) parent = parent[t];
-      else throw new PatchError(`path not found: ${op.path}`);
+      if (Array.isArray(parent)) {
+        const i = index(t, parent.length - 1, op.path);
+        parent = parent[i] = own(parent[i] as JsonValue);
+      } else if (isObject(parent) && Object.hasOwn(parent, t)) {
+        const child = own(parent[t] as JsonValue);
+        defineOwn(parent, t, child);
+        parent = child;
+      } else {
+        throw new PatchError(`path not found: ${op.path}`);
+      }
     }
     if (Array.isArray(parent)) {
       if (op.op === "add") {
         const i = last === "-" ? parent.length : index(last, parent.length, op.path);
-        parent.splice(i, 0, structuredClone(op.value));
+        parent.splice(i, 0, clone(op.value));
       } else {
         const i = index(last, parent.length - 1, op.path);
         if (op.op === "remove") parent.splice(i, 1);
-        else parent[i] = structuredClone(op.value);
+        else parent[i] = clone(op.value);
       }
     } else if (isObject(parent)) {
       if (op.op !== "add" && !Object.hasOwn(parent, last)) throw new PatchError(`path not found: ${op.path}`);
       if (op.op === "remove") delete parent[last];
-      else defineKey(parent, last, structuredClone(op.value));
+      else defineOwn(parent, last, clone(op.value));
     } else {
       throw new PatchError(`path not found: ${op.path}`);
     }
   }
-  return root;
+  // What no op walked through is still shared with the input: copy it, so callers may change the result freely.
+  return detach(root, fresh);
 }
 
-/** Sets a key as own data even when it is `__proto__`, so that a patch cannot reach an object's prototype. */
-function defineKey(target: JsonObject, key: string, value: JsonValue): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+function shallowObject(value: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const key of Object.keys(value)) defineOwn(out, key, value[key] as JsonValue);
+  return out;
+}
+
+function detach(value: JsonValue, fresh: WeakSet<object>): JsonValue {
+  if (typeof value !== "object" || value === null) return value;
+  if (!fresh.has(value)) return clone(value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = detach(value[i] as JsonValue, fresh);
+  } else {
+    for (const key of Object.keys(value)) defineOwn(value, key, detach(value[key] as JsonValue, fresh));
+  }
+  return value;
 }
 
 function index(token: string, max: number, path: string): number {

@@ -1,5 +1,5 @@
 import { SA_MOUNT_PATH } from "./decision.js";
-import { isObject, sortedKeys } from "./json.js";
+import { clone, isObject, sortedKeys } from "./json.js";
 import type { Issue, JsonObject, JsonValue, Values } from "./types.js";
 import { getValue } from "./values.js";
 import { objects, str } from "./workload.js";
@@ -66,11 +66,9 @@ function render(input: RenderInput): ProxySpec {
   const uid = V.num("proxy.uid");
   const gid = V.num("proxy.gid");
 
-  const clusterNetworks = V.str("clusterNetworks");
-  for (const cidr of clusterNetworks.split(",")) {
-    if (!isCidr(cidr.trim())) {
-      throw new RenderError(`cannot parse destination get networks: invalid CIDR address: ${cidr.trim()}`);
-    }
+  const badNetwork = invalidNetwork(V.str("clusterNetworks"));
+  if (badNetwork !== undefined) {
+    throw new RenderError(`cannot parse destination get networks: invalid CIDR address: ${badNetwork}`);
   }
   const trustAnchors = V.str("identityTrustAnchorsPEM");
   if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors");
@@ -168,7 +166,7 @@ function render(input: RenderInput): ProxySpec {
       imagePullPolicy: pullPolicy,
       name: "linkerd-network-validator",
       resources,
-      securityContext: isObject(sc) ? structuredClone(sc) : {},
+      securityContext: isObject(sc) ? clone(sc) : {},
     };
   }
 
@@ -184,13 +182,13 @@ function render(input: RenderInput): ProxySpec {
   const proxySecurityContext = getValue(input.values, "proxy.securityContext");
   let securityContext: JsonObject;
   if (isObject(proxySecurityContext) && Object.keys(proxySecurityContext).length > 0) {
-    securityContext = structuredClone(proxySecurityContext);
+    securityContext = clone(proxySecurityContext);
   } else {
     securityContext = { allowPrivilegeEscalation: false };
     if (isObject(firstCaps)) {
       const caps: JsonObject = {};
-      if (capAdd.length > 0) caps["add"] = structuredClone(capAdd);
-      if (capDrop.length > 0) caps["drop"] = structuredClone(capDrop);
+      if (capAdd.length > 0) caps["add"] = clone(capAdd);
+      if (capDrop.length > 0) caps["drop"] = clone(capDrop);
       if (Object.keys(caps).length > 0) securityContext["capabilities"] = caps;
     }
     Object.assign(securityContext, { readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: uid });
@@ -203,7 +201,7 @@ function render(input: RenderInput): ProxySpec {
   ];
   if (tracing) proxyMounts.push({ mountPath: "/var/run/linkerd/podinfo", name: "linkerd-podinfo" });
   if (projection) proxyMounts.push({ mountPath: "/var/run/secrets/tokens", name: "linkerd-identity-token" });
-  if (saMountCopy) proxyMounts.push(structuredClone(saMountCopy));
+  if (saMountCopy) proxyMounts.push(clone(saMountCopy));
 
   const proxy: JsonObject = {
     env,
@@ -216,7 +214,7 @@ function render(input: RenderInput): ProxySpec {
       { containerPort: ports.admin, name: "linkerd-admin" },
     ],
     readinessProbe: probe("/ready", "proxy.readinessProbe"),
-    resources: structuredClone(resources),
+    resources: clone(resources),
   };
   if (nativeSidecar) proxy["restartPolicy"] = "Always";
   proxy["securityContext"] = securityContext;
@@ -413,7 +411,7 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
   if (grace) add("LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD", grace);
   for (const key of ["proxy.additionalEnv", "proxy.experimentalEnv"]) {
     const extra = getValue(input.values, key);
-    if (Array.isArray(extra)) for (const e of extra) env.push(structuredClone(e));
+    if (Array.isArray(extra)) for (const e of extra) env.push(clone(e));
   }
   return env;
 }
@@ -479,8 +477,16 @@ function renderResources(values: Values): JsonValue {
   return Object.keys(out).length > 0 ? out : null;
 }
 
+const envCaseCache = new Map<string, string>();
+
 function envCase(part: string): string {
-  return part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+  let out = envCaseCache.get(part);
+  if (out === undefined) {
+    out = part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+    if (envCaseCache.size > 256) envCaseCache.clear();
+    envCaseCache.set(part, out);
+  }
+  return out;
 }
 
 /** Numbers are printed in full (Helm's float64 rendering would print `1e+06`; spec §8 item 14). */
@@ -489,6 +495,20 @@ function scalar(value: JsonValue): string {
   if (typeof value === "number") return Number.isInteger(value) ? value.toFixed(0) : String(value);
   if (typeof value === "boolean") return String(value);
   return value === null ? "" : JSON.stringify(value);
+}
+
+const networksChecked = new Map<string, string | undefined>();
+
+/** The first entry of a comma-separated CIDR list that does not parse; remembered, since it rarely changes. */
+function invalidNetwork(list: string): string | undefined {
+  if (networksChecked.has(list)) return networksChecked.get(list);
+  const bad = list
+    .split(",")
+    .map((c) => c.trim())
+    .find((c) => !isCidr(c));
+  if (networksChecked.size > 16) networksChecked.clear();
+  networksChecked.set(list, bad);
+  return bad;
 }
 
 function isCidr(text: string): boolean {

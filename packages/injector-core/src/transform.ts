@@ -19,5 +19,15 @@ export function transformEach(input: JsonValue, one: (object: JsonValue, root: r
   const issues = results.flatMap((r) => (r.ok ? [] : r.issues));
   if (issues.length > 0) return { ok: false, issues, reports };
   const patch = results.flatMap((r) => (r.ok ? r.patch : []));
-  return { ok: true, object: patch.length > 0 ? applyPatch(input, patch) : structuredClone(input), patch, reports };
+  // The object is built on first read: the webhook needs only the patch, and building it is a good part of the work.
+  let object: JsonValue | undefined;
+  return {
+    ok: true,
+    get object(): JsonValue {
+      object ??= applyPatch(input, patch);
+      return object;
+    },
+    patch,
+    reports,
+  };
 }

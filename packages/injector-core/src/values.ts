@@ -68,7 +68,7 @@ function mergeInto(
   return out;
 }
 
-function typeProblem(def: JsonValue | undefined, value: JsonValue, path: string[]): Issue | undefined {
+function typeProblem(def: JsonValue | undefined, value: JsonValue, path: readonly string[]): Issue | undefined {
   // Unknown keys and keys whose default is null (optional settings) take any type; null clears a setting.
   if (def === undefined || def === null || value === null) return undefined;
   const want = jsonType(def);
@@ -81,8 +81,21 @@ function typeProblem(def: JsonValue | undefined, value: JsonValue, path: string[
   };
 }
 
+const splitCache = new Map<string, readonly string[]>();
+
 /** Splits a dotted values path; `\.` keeps a dot inside a key (as Helm's `--set` does). */
-export function splitPath(path: string): string[] {
+export function splitPath(path: string): readonly string[] {
+  let parts = splitCache.get(path);
+  if (parts === undefined) {
+    parts = Object.freeze(splitUncached(path));
+    // The core reads a fixed set of paths; the bound only guards against callers with unbounded ones.
+    if (splitCache.size > 512) splitCache.clear();
+    splitCache.set(path, parts);
+  }
+  return parts;
+}
+
+function splitUncached(path: string): string[] {
   const parts: string[] = [];
   let current = "";
   for (let i = 0; i < path.length; i++) {
