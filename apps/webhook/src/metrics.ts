@@ -66,16 +66,36 @@ export function createMetrics(registry: Registry): WebhookMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const requestSeries = seriesCache(requests);
+  const responseSeries = seriesCache(responses);
   return {
     countRequest(labels) {
-      requests.inc(toLabelValues(labels));
+      requestSeries(toLabelValues(labels)).inc();
     },
     countResponse(labels, skip, skipReason) {
-      responses.inc({ ...toLabelValues(labels), skip: skip ? "true" : "false", skip_reason: skipReason });
+      responseSeries({ ...toLabelValues(labels), skip: skip ? "true" : "false", skip_reason: skipReason }).inc();
     },
     observeDuration(kind, outcome, seconds) {
       duration.observe({ kind, outcome }, seconds);
     },
+  };
+}
+
+/**
+ * prom-client validates and hashes all 43 labels on every `inc`; pods of one workload repeat the same label values,
+ * so the series handle is kept per distinct set of values (bounded, like the series themselves should be).
+ */
+function seriesCache<T extends string>(counter: Counter<T>): (labels: Record<T, string>) => { inc(): void } {
+  const cache = new Map<string, { inc(): void }>();
+  return (labels) => {
+    const key = Object.values(labels).join("\u0000");
+    let series = cache.get(key);
+    if (series === undefined) {
+      if (cache.size >= 1000) cache.clear();
+      series = counter.labels(labels);
+      cache.set(key, series);
+    }
+    return series;
   };
 }
 

@@ -14,7 +14,7 @@ export interface ProxyConfig {
 type Setter = (text: string, ctx: OverrideContext) => void;
 
 interface OverrideContext {
-  values: JsonObject;
+  set: (path: string, value: JsonValue) => void;
   key: string;
   warn: (message: string) => void;
   podSpec: JsonObject;
@@ -34,48 +34,53 @@ export function applyOverrides(
   podSpec: JsonObject,
   additionalEnvLayers: readonly string[] = [],
 ): ProxyConfig {
-  // Copy-on-write: `set` copies the maps along the path it changes, so the base values are shared, never changed.
+  // Copy-on-write: the maps along a changed path are copied once, so the base values are shared, never changed.
+  const fresh = new WeakSet<JsonObject>();
   const values = { ...base } as JsonObject;
+  fresh.add(values);
+  const setValue = (path: string, value: JsonValue) => {
+    const parts = path.split(".");
+    let node = values;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      if (!isObject(next) || !fresh.has(next)) {
+        const copy: JsonObject = isObject(next) ? { ...next } : {};
+        fresh.add(copy);
+        node[part] = copy;
+      }
+      node = node[part] as JsonObject;
+    }
+    node[parts[parts.length - 1] as string] = value;
+  };
   const warnings: Issue[] = [];
   const debug = { enabled: false };
   const ctx = (key: string): OverrideContext => ({
-    values,
+    set: setValue,
     key,
     podSpec,
     debug,
     warn: (message) => warnings.push({ code: "invalid_annotation", path: key, message }),
   });
-  for (const [key, setter] of Object.entries(SETTERS)) {
-    const text = annotations[key];
-    if (text !== undefined) setter(text, ctx(key));
+  for (const [key, text] of Object.entries(annotations)) {
+    const setter = SETTERS[key];
+    if (setter !== undefined && Object.hasOwn(SETTERS, key)) setter(text, ctx(key));
   }
   nativeSidecar(annotations, ctx(A.nativeSidecar));
   if (additionalEnvLayers.length > 0) mergeAdditionalEnv(values, additionalEnvLayers, ctx(A.additionalEnv));
   return { values, debugSidecar: debug.enabled, warnings };
 }
 
-function set(values: JsonObject, path: string, value: JsonValue): void {
-  const parts = path.split(".");
-  let node = values;
-  for (const part of parts.slice(0, -1)) {
-    const next = node[part];
-    node[part] = isObject(next) ? { ...next } : {};
-    node = node[part] as JsonObject;
-  }
-  node[parts[parts.length - 1] as string] = value;
-}
-
 const text =
   (path: string): Setter =>
   (v, c) =>
-    set(c.values, path, v);
+    c.set(path, v);
 
 const int32 =
   (path: string): Setter =>
   (v, c) => {
     const n = parseInt32(v);
     if (n === undefined) c.warn(`unable to parse ${c.key} "${v}" as a 32-bit integer`);
-    else set(c.values, path, n);
+    else c.set(path, n);
   };
 
 const int64 =
@@ -83,7 +88,7 @@ const int64 =
   (v, c) => {
     const n = parseInt64(v);
     if (n === undefined) c.warn(`unable to parse ${c.key} "${v}" as an integer`);
-    else set(c.values, path, n);
+    else c.set(path, n);
   };
 
 const bool =
@@ -91,14 +96,14 @@ const bool =
   (v, c) => {
     const b = parseGoBool(v);
     if (b === undefined) c.warn(`unable to parse ${c.key} "${v}" as a boolean`);
-    else set(c.values, path, b);
+    else c.set(path, b);
   };
 
 const enabledDisabled =
   (path: string): Setter =>
   (v, c) => {
-    if (v === "enabled") set(c.values, path, true);
-    else if (v === "disabled") set(c.values, path, false);
+    if (v === "enabled") c.set(path, true);
+    else if (v === "disabled") c.set(path, false);
     else c.warn(`unrecognized value for ${c.key} "${v}": expected "enabled" or "disabled"`);
   };
 
@@ -109,8 +114,8 @@ const quantity =
       c.warn(`unable to parse ${c.key} "${v}" as a quantity`);
       return;
     }
-    set(c.values, path, v);
-    if (workers !== undefined) set(c.values, workers, cpuCores(v) as number);
+    c.set(path, v);
+    if (workers !== undefined) c.set(workers, cpuCores(v) as number);
   };
 
 /** Durations are handed to the proxy in whole milliseconds or seconds (spec §2.2). */
@@ -122,7 +127,7 @@ const duration =
       c.warn(`unable to parse ${c.key} "${v}" as a duration`);
       return;
     }
-    set(c.values, path, unit === "ms" ? `${Math.trunc(ns / 1e6)}ms` : `${Math.trunc(ns / 1e9)}s`);
+    c.set(path, unit === "ms" ? `${Math.trunc(ns / 1e6)}ms` : `${Math.trunc(ns / 1e9)}s`);
   };
 
 const SETTERS: Readonly<Record<string, Setter>> = {
@@ -141,7 +146,7 @@ const SETTERS: Readonly<Record<string, Setter>> = {
     if (v.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1) {
       c.warn(`${c.key} "${v}" must be a number strictly between 0 and 1`);
     } else {
-      set(c.values, "proxy.runtime.workers.maximumCPURatio", n);
+      c.set("proxy.runtime.workers.maximumCPURatio", n);
     }
   },
   [A.memoryRequest]: quantity("proxy.resources.memory.request"),
@@ -167,14 +172,14 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   [A.shutdownGracePeriod]: duration("proxy.shutdownGracePeriod", "ms"),
   [A.await]: enabledDisabled("proxy.await"),
   [A.defaultInboundPolicy]: (v, c) => {
-    if (DEFAULT_INBOUND_POLICIES.includes(v)) set(c.values, "proxy.defaultInboundPolicy", v);
+    if (DEFAULT_INBOUND_POLICIES.includes(v)) c.set("proxy.defaultInboundPolicy", v);
     else c.warn(`unrecognized ${c.key} "${v}": expected one of ${DEFAULT_INBOUND_POLICIES.join(", ")}`);
   },
   [A.accessLog]: text("proxy.accessLog"),
   [A.skipInboundPorts]: text("proxyInit.ignoreInboundPorts"),
   [A.skipOutboundPorts]: text("proxyInit.ignoreOutboundPorts"),
   [A.skipSubnets]: text("proxyInit.skipSubnets"),
-  [A.opaquePorts]: (v, c) => set(c.values, "proxy.opaquePorts", resolveOpaquePorts(v, c.podSpec, c.warn)),
+  [A.opaquePorts]: (v, c) => c.set("proxy.opaquePorts", resolveOpaquePorts(v, c.podSpec, c.warn)),
   [A.debugSidecar]: (v, c) => {
     const b = parseGoBool(v);
     if (b === undefined) c.warn(`unable to parse ${c.key} "${v}" as a boolean`);
@@ -186,13 +191,13 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   [A.closeWaitTimeout]: (v, c) => {
     const ns = parseGoDuration(v);
     if (ns === undefined || ns < 0) c.warn(`unable to parse ${c.key} "${v}" as a duration`);
-    else set(c.values, "proxyInit.closeWaitTimeoutSecs", Math.trunc(ns / 1e9));
+    else c.set("proxyInit.closeWaitTimeoutSecs", Math.trunc(ns / 1e9));
   },
   [A.enableGateway]: bool("proxy.isGateway"),
   [A.waitBeforeExit]: (v, c) => {
     const n = parseInt64(v);
     if (n === undefined || n < 0) c.warn(`unable to parse ${c.key} "${v}" as a non-negative integer`);
-    else set(c.values, "proxy.waitBeforeExitSeconds", n);
+    else c.set("proxy.waitBeforeExitSeconds", n);
   },
 };
 
@@ -203,7 +208,7 @@ function nativeSidecar(annotations: Readonly<Record<string, string>>, c: Overrid
   const v = annotations[key] as string;
   const b = parseGoBool(v);
   if (b === undefined) c.warn(`unable to parse ${key} "${v}" as a boolean`);
-  else set(c.values, "proxy.nativeSidecar", b);
+  else c.set("proxy.nativeSidecar", b);
 }
 
 /**
@@ -238,8 +243,7 @@ export function resolveOpaquePorts(list: string, podSpec: JsonObject, warn: (mes
 
 /** `proxy-additional-env` layers merged by env-var name: values < namespace < workload (spec §1.7). */
 function mergeAdditionalEnv(values: JsonObject, layers: readonly string[], c: OverrideContext): void {
-  const proxy = { ...(values["proxy"] as JsonObject) };
-  values["proxy"] = proxy;
+  const proxy = values["proxy"] as JsonObject;
   const merged = new Map<string, JsonObject>();
   for (const e of objects(proxy["additionalEnv"])) merged.set(str(e["name"]), e);
   for (const layer of layers) {
@@ -256,5 +260,5 @@ function mergeAdditionalEnv(values: JsonObject, layers: readonly string[], c: Ov
     }
     for (const e of parsed as JsonObject[]) merged.set(e["name"] as string, e);
   }
-  proxy["additionalEnv"] = [...merged.values()];
+  c.set("proxy.additionalEnv", [...merged.values()]);
 }
