@@ -152,4 +152,19 @@ describe("draining", () => {
     await drained;
     await expect(peerCertificate(port)).rejects.toThrow(/ECONNREFUSED/);
   });
+
+  it("does not wait for connections that never carried a request", async () => {
+    const { server } = await serve();
+    const port = server.address.port;
+    // A spare TLS connection, as the API server keeps open: handshake done, no request.
+    const spare = await new Promise<ReturnType<typeof connect>>((resolve, reject) => {
+      const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => resolve(socket));
+      socket.on("error", reject);
+    });
+    const closed = new Promise((resolve) => spare.once("close", resolve));
+    const started = Date.now();
+    await server.drain(20_000);
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
 });

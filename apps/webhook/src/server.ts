@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { createServer as createHttpServer, type RequestListener, type Server } from "node:http";
-import { createServer as createHttpsServer, type Server as HttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
+import { createServer as createHttpsServer, Server as HttpsServer } from "node:https";
+import type { AddressInfo, Socket } from "node:net";
 import { createSecureContext, type SecureContextOptions } from "node:tls";
 import { X509Certificate } from "node:crypto";
 import type { Logger } from "pino";
@@ -129,6 +129,14 @@ function listen(server: Server | HttpsServer, options: ListenOptions): Promise<A
 }
 
 function drainable(server: Server | HttpsServer, address: AddressInfo, onClose: () => void): RunningServer {
+  // Connections that never carried a request (the API server keeps spare TLS connections open) are not "idle" to
+  // Node, so closeIdleConnections leaves them and close() would wait for the deadline: track and end them ourselves.
+  const unused = new Set<Socket>();
+  server.on(server instanceof HttpsServer ? "secureConnection" : "connection", (socket: Socket) => {
+    unused.add(socket);
+    socket.once("close", () => unused.delete(socket));
+  });
+  server.on("request", (req: { socket: Socket }) => unused.delete(req.socket));
   return {
     server,
     address,
@@ -139,15 +147,19 @@ function drainable(server: Server | HttpsServer, address: AddressInfo, onClose: 
           resolve();
           return;
         }
-        // Keep-alive connections become idle once their in-flight request is answered: close them as they do.
-        const sweep = setInterval(() => server.closeIdleConnections(), 50);
+        const sweep = () => {
+          // Keep-alive connections become idle once their in-flight request is answered: close them as they do.
+          server.closeIdleConnections();
+          for (const socket of unused) socket.destroy();
+        };
+        const timer = setInterval(sweep, 50);
         const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
         server.close(() => {
-          clearInterval(sweep);
+          clearInterval(timer);
           clearTimeout(deadline);
           resolve();
         });
-        server.closeIdleConnections();
+        sweep();
       });
     },
   };
