@@ -31,14 +31,25 @@ export interface RenderInput {
 
 export type RenderResult = { ok: true; spec: ProxySpec } | { ok: false; issues: Issue[] };
 
-class RenderError extends Error {}
+class RenderError extends Error {
+  constructor(
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Renders the proxy spec from effective values; the failures Linkerd's templates raise come back as issues. */
 export function renderProxySpec(input: RenderInput): RenderResult {
   try {
     return { ok: true, spec: render(input) };
   } catch (e) {
-    if (e instanceof RenderError) return { ok: false, issues: [{ code: "render_failed", message: e.message }] };
+    if (e instanceof RenderError) {
+      const issue: Issue = { code: "render_failed", message: e.message };
+      if (e.path !== undefined) issue.path = e.path;
+      return { ok: false, issues: [issue] };
+    }
     throw e;
   }
 }
@@ -71,7 +82,7 @@ function render(input: RenderInput): ProxySpec {
     throw new RenderError(`cannot parse destination get networks: invalid CIDR address: ${badNetwork}`);
   }
   const trustAnchors = V.str("identityTrustAnchorsPEM");
-  if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors");
+  if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", "identityTrustAnchorsPEM");
 
   const first = objects(input.podSpec["containers"])[0];
   const saMount = objects(first?.["volumeMounts"]).find((m) => m["mountPath"] === SA_MOUNT_PATH);

@@ -1,0 +1,87 @@
+/**
+ * `injector inject`: adds the Linkerd proxy to the workloads of an input (spec §5.3), printing the manifests on
+ * stdout and a report on stderr, input file by input file.
+ */
+import { applyPatch, canonicalRemovals, injectObject, uninjectObject } from "@l5d-injector/injector-core";
+import type { InjectOptions, Issue, JsonValue } from "@l5d-injector/injector-core";
+import { loadConfiguration, type FlagValue } from "./configuration.js";
+import type { CliIo } from "./io.js";
+import { runTransform, type CommandArgs } from "./run.js";
+import { renderInjectReport } from "./report.js";
+import type { DocumentOutcome, DocumentTransform } from "./transform.js";
+
+export interface InjectArgs extends CommandArgs {
+  /** Render the whole proxy spec instead of annotations for the webhook. */
+  manual: boolean;
+  valuesFiles: readonly string[];
+  sets: readonly string[];
+  enableDebugSidecar: boolean;
+  ignoreCluster: boolean;
+  linkerdNamespace: string;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  closeWaitTimeout?: string | undefined;
+  disableIdentity?: boolean | undefined;
+  /** The proxy flags given, by long name. */
+  proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
+}
+
+export interface ToolInfo {
+  /** Written into `linkerd.io/created-by` with `--manual`. */
+  createdBy: string;
+}
+
+export async function runInject(args: InjectArgs, io: CliIo, tool: ToolInfo): Promise<number> {
+  if (args.disableIdentity !== undefined) {
+    io.stderr.write("Error: --disable-identity is no longer supported; identity is always required\n");
+    return 1;
+  }
+  return runTransform(args, io, {
+    async prepare() {
+      const loaded = await loadConfiguration(args, io);
+      if (!loaded.ok) return loaded;
+      const { configured, annotations } = loaded.configuration;
+      const options: InjectOptions = {
+        origin: "cli",
+        mode: args.manual ? "full" : "annotations",
+        values: configured,
+        overrideAnnotations: annotations,
+        linkerdNamespace: args.linkerdNamespace,
+        ...(args.manual ? { createdBy: tool.createdBy } : {}),
+      };
+      return { ok: true, transform: injectTransform(options) };
+    },
+    report: (reports) => renderInjectReport(reports, { verbose: args.verbose, color: io.stderr.isTTY }),
+  });
+}
+
+/**
+ * Uninject first, so that an already injected workload is re-injected rather than refused (spec §5.3), then
+ * inject, then drop what Kubernetes' own serialisation would drop from the result.
+ */
+export function injectTransform(options: InjectOptions): DocumentTransform {
+  return (value: JsonValue): DocumentOutcome => {
+    const uninjected = uninjectObject(value);
+    if (!uninjected.ok) return { ok: false, messages: uninjected.issues.map((issue) => issue.message) };
+    const injected = injectObject(uninjected.object, options);
+    if (!injected.ok) return { ok: false, messages: injected.issues.map(describeIssue) };
+    if (uninjected.patch.length === 0 && injected.patch.length === 0) {
+      return { ok: true, patches: [], object: value, reports: injected.reports };
+    }
+    const removals = canonicalRemovals(injected.object);
+    return {
+      ok: true,
+      patches: [uninjected.patch, injected.patch, removals],
+      object: applyPatch(injected.object, removals),
+      reports: injected.reports,
+    };
+  };
+}
+
+function describeIssue(issue: Issue): string {
+  // Linkerd's sentence names no way out; the built-in defaults (--ignore-cluster) are the usual way in.
+  if (issue.path === "identityTrustAnchorsPEM") {
+    return `${issue.message}: set identityTrustAnchorsPEM with --values FILE or --set (the built-in defaults have none)`;
+  }
+  return issue.message;
+}
