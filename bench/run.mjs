@@ -208,7 +208,7 @@ async function main() {
   const manifest = join(work, "manifest.yaml");
   writeFileSync(manifest, generateManifest(2000));
   const values = join(work, "values.json");
-  const cli = join(root, "apps/cli/dist/main.js");
+  const cli = join(root, "apps/cli/dist/injector.mjs");
   const runs = quick ? 1 : 3;
   const inject = timeCommand(process.execPath, [cli, "inject", "--manual", "--values", values, manifest], runs);
   const floorYaml = timeCommand(process.execPath, [join(root, "bench/yaml-floor.mjs"), manifest], runs);

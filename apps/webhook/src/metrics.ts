@@ -46,18 +46,28 @@ export interface WebhookMetrics {
  */
 export function createMetrics(registry: Registry): WebhookMetrics {
   const base = ["owner_kind", "namespace", "annotation_at"];
-  const requests = new Counter({
-    name: "proxy_inject_admission_requests_total",
-    help: "A counter for number of admission requests to proxy injector.",
-    labelNames: [...base, ...CONFIG_LABELS],
-    registers: [registry],
-  });
-  const responses = new Counter({
-    name: "proxy_inject_admission_responses_total",
-    help: "A counter for number of admission responses from proxy injector.",
-    labelNames: [...base, "skip", "skip_reason", ...CONFIG_LABELS],
-    registers: [registry],
-  });
+  const requests = tallied(
+    new Counter({
+      name: "proxy_inject_admission_requests_total",
+      help: "A counter for number of admission requests to proxy injector.",
+      labelNames: [...base, ...CONFIG_LABELS],
+      registers: [registry],
+      collect() {
+        requests.flush();
+      },
+    }),
+  );
+  const responses = tallied(
+    new Counter({
+      name: "proxy_inject_admission_responses_total",
+      help: "A counter for number of admission responses from proxy injector.",
+      labelNames: [...base, "skip", "skip_reason", ...CONFIG_LABELS],
+      registers: [registry],
+      collect() {
+        responses.flush();
+      },
+    }),
+  );
   const duration = new Histogram({
     name: "proxy_inject_admission_duration_seconds",
     help: "Time from a decoded admission review to its answer, including Kubernetes look-ups.",
@@ -66,14 +76,15 @@ export function createMetrics(registry: Registry): WebhookMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const requestSeries = seriesCache(requests);
-  const responseSeries = seriesCache(responses);
   return {
     countRequest(labels) {
-      requestSeries(toLabelValues(labels)).inc();
+      requests.inc(toLabelValues(labels));
     },
     countResponse(labels, skip, skipReason) {
-      responseSeries({ ...toLabelValues(labels), skip: skip ? "true" : "false", skip_reason: skipReason }).inc();
+      const values = toLabelValues(labels);
+      values["skip"] = skip ? "true" : "false";
+      values["skip_reason"] = skipReason;
+      responses.inc(values);
     },
     observeDuration(kind, outcome, seconds) {
       duration.observe({ kind, outcome }, seconds);
@@ -82,20 +93,22 @@ export function createMetrics(registry: Registry): WebhookMetrics {
 }
 
 /**
- * prom-client validates and hashes all 43 labels on every `inc`; pods of one workload repeat the same label values,
- * so the series handle is kept per distinct set of values (bounded, like the series themselves should be).
+ * Counts kept in a plain map and handed to prom-client when it is scraped: prom-client validates and hashes all 43
+ * labels on every `inc`, which cost more than the rest of the metrics work of a review.
  */
-function seriesCache<T extends string>(counter: Counter<T>): (labels: Record<T, string>) => { inc(): void } {
-  const cache = new Map<string, { inc(): void }>();
-  return (labels) => {
-    const key = Object.values(labels).join("\u0000");
-    let series = cache.get(key);
-    if (series === undefined) {
-      if (cache.size >= 1000) cache.clear();
-      series = counter.labels(labels);
-      cache.set(key, series);
-    }
-    return series;
+function tallied<T extends string>(counter: Counter<T>): { inc(labels: Record<string, string>): void; flush(): void } {
+  const tallies = new Map<string, { labels: Record<string, string>; count: number }>();
+  return {
+    inc(labels) {
+      const key = Object.values(labels).join("\u0000");
+      const tally = tallies.get(key);
+      if (tally === undefined) tallies.set(key, { labels, count: 1 });
+      else tally.count++;
+    },
+    flush() {
+      for (const { labels, count } of tallies.values()) counter.inc(labels as Partial<Record<T, string>>, count);
+      tallies.clear();
+    },
   };
 }
 
