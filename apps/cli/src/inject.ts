@@ -63,7 +63,8 @@ export function injectTransform(options: InjectOptions): DocumentTransform {
   return (value: JsonValue): DocumentOutcome => {
     const uninjected = uninjectObject(value);
     if (!uninjected.ok) return { ok: false, messages: uninjected.issues.map((issue) => issue.message) };
-    const injected = injectObject(uninjected.object, options);
+    // Most inputs carry no proxy to take out: then the document itself goes on (the core never changes its input).
+    const injected = injectObject(uninjected.patch.length === 0 ? value : uninjected.object, options);
     if (!injected.ok) return { ok: false, messages: injected.issues.map(describeIssue) };
     if (uninjected.patch.length === 0 && injected.patch.length === 0) {
       return { ok: true, patches: [], object: value, reports: injected.reports };
