@@ -3,7 +3,7 @@
  * Linkerd values it changes. `cli.ts` registers them; `configuration.ts` applies the ones given, in this order
  * (Linkerd's order, which matters for `--registry` after `--proxy-image`).
  */
-import { cpuCores, parseQuantity } from "@l5d-injector/injector-core";
+import { cpuCores, DEFAULT_INBOUND_POLICIES, parseQuantity } from "@l5d-injector/injector-core";
 import type { JsonValue } from "@l5d-injector/injector-core";
 
 /** One change to the values: `path` is a dotted Linkerd values path. */
@@ -74,14 +74,8 @@ export function registryOverride(image: string, registry: string): string {
   return registry === "" ? name : `${registry.replace(/\/+$/, "")}/${name}`;
 }
 
-export const INBOUND_POLICIES = [
-  "all-unauthenticated",
-  "all-authenticated",
-  "cluster-unauthenticated",
-  "cluster-authenticated",
-  "deny",
-  "audit",
-] as const;
+/** Linkerd's default inbound policies, as the core validates them. */
+export const INBOUND_POLICIES = DEFAULT_INBOUND_POLICIES;
 
 export const PULL_POLICIES = ["Always", "IfNotPresent", "Never"] as const;
 

@@ -116,6 +116,7 @@ export const NAMESPACE_INHERITED: readonly string[] = [
   INJECT_ANNOTATION,
 ];
 
+/** The values `config.linkerd.io/default-inbound-policy` (and `proxy.defaultInboundPolicy`) accept. */
 export const DEFAULT_INBOUND_POLICIES: readonly string[] = [
   "all-unauthenticated",
   "all-authenticated",

@@ -16,7 +16,7 @@ export { overrideAnnotations } from "./overrides.js";
 export { injectObject } from "./inject.js";
 export { uninjectObject } from "./uninject.js";
 export { REASON_MESSAGES, reasonSentences } from "./report.js";
-export { PROXY_ANNOTATIONS } from "./annotations.js";
+export { DEFAULT_INBOUND_POLICIES, PROXY_ANNOTATIONS } from "./annotations.js";
 export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";
