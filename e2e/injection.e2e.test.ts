@@ -135,7 +135,7 @@ it("injects the pods a Deployment creates in an enabled namespace, labels them w
     expect(layoutOf(p)).toBe(layout);
     expect(ownerLabels(p)).toEqual({ "linkerd.io/proxy-deployment": "web" });
     expect(p.metadata.labels).toMatchObject({ "linkerd.io/control-plane-ns": "linkerd", "linkerd.io/workload-ns": namespace });
-    expect(p.metadata.annotations?.[CREATED_BY]).toMatch(/^linkerd\/proxy-injector /);
+    expect(p.metadata.annotations?.[CREATED_BY]).toMatch(/^l5d-injector\/webhook /);
   }
   if (layout === "classic") {
     // Below 1.29 the webhook chooses the classic layout itself (nothing in the values asks for it), says so, and
@@ -311,7 +311,7 @@ it("gives, for every pod the webhook injected, the pod the CLI's inject --manual
     const fromWebhook = injectedParts(stored);
     const fromCli = injectedParts(cli);
     // created-by names the tool that injected and its version (spec §2.1): it differs between the paths by design.
-    expect.soft(fromWebhook.annotations[CREATED_BY], where).toMatch(/^linkerd\/proxy-injector \S+$/);
+    expect.soft(fromWebhook.annotations[CREATED_BY], where).toMatch(/^l5d-injector\/webhook \S+$/);
     expect.soft(fromCli.annotations[CREATED_BY], where).toMatch(/\/cli \S+$/);
     delete fromWebhook.annotations[CREATED_BY];
     delete fromCli.annotations[CREATED_BY];
@@ -343,7 +343,7 @@ it("shows the injected pod in kubectl create --dry-run=server -o yaml, without s
   expect(result.stderr).not.toContain("linkerd-proxy-injector");
   const [shown] = parseYamlDocuments(result.stdout) as [Pod];
   expect(layoutOf(shown)).toBe(layout);
-  expect(shown.metadata.annotations?.[CREATED_BY]).toMatch(/^linkerd\/proxy-injector /);
+  expect(shown.metadata.annotations?.[CREATED_BY]).toMatch(/^l5d-injector\/webhook /);
   expect(shown.metadata.labels?.["linkerd.io/workload-ns"]).toBe(namespace);
   expect(await kubectl.get<Pod>("pod", "preview", namespace)).toBeUndefined();
 });

@@ -3,6 +3,7 @@
  * The process: flags, files, ports, signals. Everything a request touches lives in `createApp` (app.ts); this is
  * the only module that reads process.env, opens ports or exits.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,8 @@ import { createLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { startHttpServer, startHttpsServer } from "./server.js";
 import { watchFiles } from "./watch.js";
+
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
 async function main(): Promise<void> {
   const parsed = parseFlags(process.argv.slice(2));
@@ -96,7 +99,8 @@ async function main(): Promise<void> {
     events: kube?.events ?? { record: (event) => logger.debug({ event }, "event not written: no cluster") },
     metrics,
     linkerdNamespace: flags.linkerdNamespace,
-    createdBy: `linkerd/proxy-injector ${LINKERD_VERSION}`,
+    // Names this injector, as the CLI's does; Linkerd writes `linkerd/proxy-injector <version>` here.
+    createdBy: `l5d-injector/webhook ${version}`,
     logger,
     clock: () => performance.now(),
   });
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
   });
   ready = true;
   logger.info(
-    { addr: flags.addr, port: webhook.address.port, metricsAddr: flags.metricsAddr, version: LINKERD_VERSION },
+    { addr: flags.addr, port: webhook.address.port, metricsAddr: flags.metricsAddr, version, linkerdVersion: LINKERD_VERSION },
     "listening",
   );
   if (flags.dev) printDevBanner(files, webhook.address.port, admin.address.port);

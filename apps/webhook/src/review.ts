@@ -30,7 +30,7 @@ export interface ReviewDeps {
   events: EventRecorder;
   metrics: WebhookMetrics;
   linkerdNamespace: string;
-  /** `linkerd/proxy-injector <version>`. */
+  /** The `linkerd.io/created-by` value, e.g. `l5d-injector/webhook 0.1.0`. */
   createdBy: string;
 }
 

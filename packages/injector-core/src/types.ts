@@ -109,8 +109,12 @@ export interface InjectOptions {
 export type TransformResult =
   | {
       ok: true;
-      /** The new object (a fresh value; the input is never mutated). */
-      object: JsonValue;
+      /**
+       * The new object: a fresh value (the input is never mutated), built from the input and the patch the first
+       * time it is read, so callers that need only the patch (the webhook) do not pay for it. Do not change the
+       * input before reading it.
+       */
+      readonly object: JsonValue;
       /** RFC 6902 patch from the input to `object`, in Linkerd's op order (spec §6.5). */
       patch: PatchOperation[];
       /** One report per object (one per item of a `List`). */
