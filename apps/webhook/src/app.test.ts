@@ -37,7 +37,7 @@ function coreResult(body: AdmissionReview, owner: { kind: string; name: string }
     mode: "full",
     values,
     linkerdNamespace: "linkerd",
-    createdBy: "linkerd/proxy-injector edge-26.8.3",
+    createdBy: "l5d-injector/webhook 0.1.0",
     namespaceAnnotations: namespace?.annotations ?? {},
     requestNamespace: body.request.namespace ?? "",
     ...(owner !== undefined ? { owner } : {}),
@@ -127,7 +127,7 @@ describe("pods, by owner", () => {
       expect(patched).toEqual(coreResult(body, c.owner).object);
 
       expect(containerNames(patched, "initContainers").slice(0, 2)).toEqual(["linkerd-init", "linkerd-proxy"]);
-      expect(annotationsOf(patched)["linkerd.io/created-by"]).toBe("linkerd/proxy-injector edge-26.8.3");
+      expect(annotationsOf(patched)["linkerd.io/created-by"]).toBe("l5d-injector/webhook 0.1.0");
       expect(labelsOf(patched)["linkerd.io/workload-ns"]).toBe("shop");
       const ownerLabels = Object.keys(labelsOf(patched)).filter((k) => k.startsWith("linkerd.io/proxy-"));
       if (c.label === undefined) expect(ownerLabels).toEqual([]);

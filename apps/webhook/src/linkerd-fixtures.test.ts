@@ -17,7 +17,7 @@ import {
   tableLookups,
 } from "./test-support/harness.js";
 
-const CREATED_BY = "linkerd/proxy-injector edge-26.8.3";
+const CREATED_BY = "l5d-injector/webhook 0.1.0";
 
 function namespaceMeta(file: string): ObjectMeta {
   const doc = readYamlObject("linkerd", file);

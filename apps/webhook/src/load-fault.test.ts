@@ -127,7 +127,7 @@ describe("load with faults", () => {
       origin: "webhook",
       mode: "full",
       values: linkerdTestValues(),
-      createdBy: "linkerd/proxy-injector edge-26.8.3",
+      createdBy: "l5d-injector/webhook 0.1.0",
       namespaceAnnotations: Object.fromEntries(
         Object.entries(clusterFixture().namespaces.find((n) => n.name === review.request.namespace)?.annotations ?? {}),
       ),

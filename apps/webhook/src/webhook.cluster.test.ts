@@ -169,7 +169,7 @@ spec:
       expect(pod.spec.containers.map((c) => c.name)).toEqual(["linkerd-proxy", "web"]);
       expect(pod.spec.initContainers?.map((c) => c.name)).toEqual(["linkerd-init"]);
       expect(pod.metadata.labels["linkerd.io/proxy-deployment"]).toBe("web");
-      expect(pod.metadata.annotations["linkerd.io/created-by"]).toMatch(/^linkerd\/proxy-injector /);
+      expect(pod.metadata.annotations["linkerd.io/created-by"]).toMatch(/^l5d-injector\/webhook /);
     }
     // One Event on the Deployment, counted once per pod.
     const events = await eventually(

@@ -113,7 +113,7 @@ export function makeHarness(options: {
     events: { record: (event) => events.push(event) },
     metrics: createMetrics(registry),
     linkerdNamespace: options.linkerdNamespace ?? "linkerd",
-    createdBy: "linkerd/proxy-injector edge-26.8.3",
+    createdBy: "l5d-injector/webhook 0.1.0",
     logger,
     clock: () => now,
   };
