@@ -31,7 +31,7 @@ function documentOf(output: string, marker: string): { first: number; last: numb
 describe.each([
   ["annotations only", false],
   ["--manual", true],
-])("inject (%s) keeps the user's text", (mode, manual) => {
+])("inject (%s) keeps the user's text", (_mode, manual) => {
   it("removes or changes no line of the input", async () => {
     expect(lineDiff(INPUT, await inject(manual)).removed).toEqual([]);
   });

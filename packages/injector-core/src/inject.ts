@@ -20,7 +20,6 @@ import { reasonSentences } from "./report.js";
 import { sha256Hex } from "./sha256.js";
 import type {
   InjectOptions,
-  Issue,
   JsonObject,
   JsonValue,
   PatchOperation,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyPatch as rfcApply } from "rfc6902";
 import { applyPatch, pointer } from "./patch.js";
+import type { JsonValue } from "./types.js";
 import { injectObject } from "./inject.js";
 import { resolveValues } from "./values.js";
 import { sha256Hex } from "./sha256.js";
@@ -12,7 +13,7 @@ describe("JSON Patch", () => {
   });
 
   it("applies add, remove and replace without touching the input", () => {
-    const input = Object.freeze({ a: Object.freeze([1, 2]) });
+    const input = Object.freeze({ a: Object.freeze([1, 2]) }) as unknown as JsonValue;
     const out = applyPatch(input, [
       { op: "add", path: "/a/-", value: 3 },
       { op: "add", path: "/a/0", value: 0 },

@@ -88,7 +88,7 @@ const podSpec = fc
   .map((spec) => {
     // Init and app containers share one name space in a pod.
     const seen = new Set<string>();
-    const unique = (list: { name: string }[] | undefined) => list?.filter((c) => !seen.has(c.name) && seen.add(c.name));
+    const unique = <C extends { name: string }>(list: C[] | undefined) => list?.filter((c) => !seen.has(c.name) && seen.add(c.name));
     const containers = unique(spec.containers) ?? [];
     const initContainers = unique(spec.initContainers) ?? [];
     return { ...spec, containers, initContainers: initContainers.map(({ readinessProbe: _r, livenessProbe: _l, ...c }) => c) };
