@@ -64,6 +64,12 @@ export function renderInjectReport(reports: readonly ResourceReport[], options: 
     );
   }
 
+  // Annotation values the injection could not use (it kept the configured value instead). Linkerd logs these only
+  // at debug level; a setting that silently does nothing is worth a line.
+  for (const report of reports) {
+    for (const warning of report.warnings) checks.push(`${warn} ${report.resName}: ${warning.message}`);
+  }
+
   const lines = ["", ...checks];
   if (checks.length > 0) lines.push("");
   for (const report of reports) lines.push(summaryLine(report));

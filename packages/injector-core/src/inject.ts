@@ -41,7 +41,7 @@ const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "repli
  * changed.
  *
  * @example
- * const r = injectObject(deployment, { origin: "cli", mode: "full", values, createdBy: "linkerd/cli edge-26.8.3" });
+ * const r = injectObject(deployment, { origin: "cli", mode: "full", values, createdBy: "my-tool 1.0" });
  * if (r.ok && r.reports[0]?.outcome === "injected") {
  *   r.object; // the Deployment with linkerd-init and linkerd-proxy in its pod template
  * }

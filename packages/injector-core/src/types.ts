@@ -102,7 +102,6 @@ export interface InjectOptions {
   owner?: { kind: string; name: string };
   /** CLI: `config.*` annotations from flags that differ from the base values (see `overrideAnnotations`). */
   overrideAnnotations?: Readonly<Record<string, string>>;
-  /** CLI `--manual --ingress` quirk of spec §5.4 is not reproduced; kept for symmetry. */
 }
 
 /** The outcome of `injectObject` / `uninjectObject`. */
