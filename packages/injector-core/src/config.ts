@@ -75,29 +75,19 @@ const text =
   (v, c) =>
     c.set(path, v);
 
-const int32 =
+/** A setter for values that parse from the annotation's text; text that does not parse is a warning. */
+const parsedWith =
+  <T extends JsonValue>(parse: (text: string) => T | undefined, what: string) =>
   (path: string): Setter =>
   (v, c) => {
-    const n = parseInt32(v);
-    if (n === undefined) c.warn(`unable to parse ${c.key} "${v}" as a 32-bit integer`);
-    else c.set(path, n);
+    const value = parse(v);
+    if (value === undefined) c.warn(`unable to parse ${c.key} "${v}" as ${what}`);
+    else c.set(path, value);
   };
 
-const int64 =
-  (path: string): Setter =>
-  (v, c) => {
-    const n = parseInt64(v);
-    if (n === undefined) c.warn(`unable to parse ${c.key} "${v}" as an integer`);
-    else c.set(path, n);
-  };
-
-const bool =
-  (path: string): Setter =>
-  (v, c) => {
-    const b = parseGoBool(v);
-    if (b === undefined) c.warn(`unable to parse ${c.key} "${v}" as a boolean`);
-    else c.set(path, b);
-  };
+const int32 = parsedWith(parseInt32, "a 32-bit integer");
+const int64 = parsedWith(parseInt64, "an integer");
+const bool = parsedWith(parseGoBool, "a boolean");
 
 const enabledDisabled =
   (path: string): Setter =>
