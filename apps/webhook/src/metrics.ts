@@ -78,13 +78,15 @@ export function createMetrics(registry: Registry): WebhookMetrics {
   });
   return {
     countRequest(labels) {
-      requests.inc(toLabelValues(labels));
+      requests.inc(labelKey(labels), () => toLabelValues(labels));
     },
     countResponse(labels, skip, skipReason) {
-      const values = toLabelValues(labels);
-      values["skip"] = skip ? "true" : "false";
-      values["skip_reason"] = skipReason;
-      responses.inc(values);
+      const flag = skip ? "true" : "false";
+      responses.inc(`${labelKey(labels)}\u0000${flag}\u0000${skipReason}`, () => ({
+        ...toLabelValues(labels),
+        skip: flag,
+        skip_reason: skipReason,
+      }));
     },
     observeDuration(kind, outcome, seconds) {
       duration.observe({ kind, outcome }, seconds);
@@ -96,13 +98,15 @@ export function createMetrics(registry: Registry): WebhookMetrics {
  * Counts kept in a plain map and handed to prom-client when it is scraped: prom-client validates and hashes all 43
  * labels on every `inc`, which cost more than the rest of the metrics work of a review.
  */
-function tallied<T extends string>(counter: Counter<T>): { inc(labels: Record<string, string>): void; flush(): void } {
+function tallied<T extends string>(
+  counter: Counter<T>,
+): { inc(key: string, labels: () => Record<string, string>): void; flush(): void } {
   const tallies = new Map<string, { labels: Record<string, string>; count: number }>();
   return {
-    inc(labels) {
-      const key = Object.values(labels).join("\u0000");
+    // The label object is built only for a series not seen since the last scrape.
+    inc(key, labels) {
       const tally = tallies.get(key);
-      if (tally === undefined) tallies.set(key, { labels, count: 1 });
+      if (tally === undefined) tallies.set(key, { labels: labels(), count: 1 });
       else tally.count++;
     },
     flush() {
@@ -110,6 +114,15 @@ function tallied<T extends string>(counter: Counter<T>): { inc(labels: Record<st
       tallies.clear();
     },
   };
+}
+
+/** The label values of a review, joined: what identifies its series. */
+function labelKey(labels: ReviewLabels): string {
+  let key = `${KNOWN_OWNER_KINDS.has(labels.ownerKind) ? labels.ownerKind : ""}\u0000${labels.namespace}\u0000${labels.annotationAt}`;
+  for (const [, annotation] of CONFIG_ANNOTATION_KEYS) {
+    key += `\u0000${Object.hasOwn(labels.annotations, annotation) ? (labels.annotations[annotation] ?? "") : ""}`;
+  }
+  return key;
 }
 
 function toLabelValues(labels: ReviewLabels): Record<string, string> {
