@@ -10,6 +10,10 @@ export default defineConfig({
           name: "unit",
           include: ["src/**/*.test.ts"],
           exclude: ["src/**/*.cluster.test.ts"],
+          // Only to catch a hang: heavy cases (10 MB bodies, property runs) can take many times their usual time on
+          // a busy 2-core machine. Speed is measured by `pnpm bench`, never asserted here.
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
       {
