@@ -118,6 +118,12 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
         } finally {
           budget.dispose();
         }
+        // An owner that could not be read never fails the review: the pod is injected without an owner label.
+        const failed = owner.lookupError;
+        if (failed !== undefined) {
+          note(`owner look-up failed (${failed.reason}), injecting without an owner label: ${failed.message}`);
+          deps.metrics.countOwnerLookupFailure(failed.ownerKind, failed.reason);
+        }
       }
       let ns;
       try {
@@ -132,13 +138,7 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     }
   }
 
-  // An owner that could not be read never fails the review: the pod is injected without an owner label.
-  const failed = owner?.lookupError;
-  if (failed !== undefined) {
-    base.notes.push(`owner look-up failed (${failed.reason}), injecting without an owner label: ${failed.message}`);
-    deps.metrics.countOwnerLookupFailure(failed.ownerKind, failed.reason);
-  }
-  const coreOwner = owner !== undefined && failed === undefined ? { kind: owner.kind, name: owner.name } : undefined;
+  const coreOwner = owner !== undefined && owner.lookupError === undefined ? { kind: owner.kind, name: owner.name } : undefined;
 
   const ownAnnotations = stringMap(meta["annotations"]);
   const labels: ReviewLabels = {
