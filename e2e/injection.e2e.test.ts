@@ -551,7 +551,7 @@ it("refuses no pod of a 300-pod burst without a stated cause and admits none wit
   // error while the webhook restarts, or the webhook's own answer naming what it could not read in time.
   const causes: [string, RegExp][] = [
     ["webhook unreachable", /failed calling webhook "[^"]+": .*(connection refused|connection reset|EOF|broken pipe|no such host|i\/o timeout|context deadline exceeded|Client\.Timeout|TLS handshake)/],
-    ["review deadline", /denied the request: review deadline \(\d+ ms\) exceeded: \S.*/],
+    ["review deadline", /denied the request: review deadline \(\d+ ms\): \S.*/],
     ["namespace unreadable", /denied the request: failed to get namespace "[^"]+": \S.*/],
   ];
   const refused = results.filter((r) => r.status !== 201);

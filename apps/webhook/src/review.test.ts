@@ -32,7 +32,7 @@ describe("the review deadline", () => {
     const result = await reviewRequest(podRequest(), harness.deps);
     expect(result.response).toMatchObject({
       allowed: false,
-      status: { message: 'review deadline (50 ms) exceeded: failed to get namespace "shop": no answer from the Kubernetes API in time' },
+      status: { message: 'review deadline (50 ms): failed to get namespace "shop": no answer from the Kubernetes API in time' },
     });
     expect(result.notes).toEqual([
       "owner look-up failed (deadline_exceeded), injecting without an owner label: no answer from the Kubernetes API in time",

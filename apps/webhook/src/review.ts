@@ -104,13 +104,15 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     if (kind === "pod") owner = directOwner(podMeta, namespace);
   } else {
     const timeoutMs = deps.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
-    const deadline = startDeadline(timeoutMs, deps.clock);
+    // Look-ups stop a little early: building and sending the answer (for many reviews whose deadlines fire together,
+    // on one busy event loop) must also fit before the deadline.
+    const deadline = startDeadline(timeoutMs - Math.min(250, timeoutMs * 0.1), deps.clock);
     const note = (message: string) => base.notes.push(message);
     try {
       if (kind === "pod") {
         // The owner first: a ReplicaSet or Job read from the API just now is what makes the namespace look-up read
         // through the watch (kube.ts says why). It gets half the deadline: the owner is optional, the namespace not.
-        const budget = deadline.within(timeoutMs / 2);
+        const budget = deadline.within(deadline.timeoutMs / 2);
         try {
           owner = await abortable(resolveOwner(podMeta, namespace, lookups, { budget, note }), budget.signal);
         } catch (error) {
@@ -227,7 +229,7 @@ function unresolvedOwner(
 function namespaceFailure(namespace: string, error: unknown, timeoutMs: number): string {
   const { reason, message } = describeLookupFailure(error);
   const what = error instanceof LookupError ? message : `failed to get namespace "${namespace}": ${message}`;
-  return reason === "deadline_exceeded" ? `review deadline (${timeoutMs} ms) exceeded: ${what}` : what;
+  return reason === "deadline_exceeded" ? `review deadline (${timeoutMs} ms): ${what}` : what;
 }
 
 function patchResponse(uid: string, patch: readonly PatchOperation[], warnings: string[]): AdmissionResponse {
