@@ -7,13 +7,14 @@ export type One =
   | { ok: false; issues: Issue[]; report: ResourceReport };
 
 /**
- * Runs a per-object transform over a document: once, or once per item of a `List` (spec §5.2: `null` items are kept
- * as they are), and assembles the result.
+ * Runs a per-object transform over a document: once, or once per item of a `List`, and assembles the result. A
+ * `null` item is kept as it is (spec §5.2) but still gets its report, a document without a kind, as Linkerd's
+ * `transformList` gives each item one: its CLI prints `document missing "kind" field, skipped` for it.
  */
 export function transformEach(input: JsonValue, one: (object: JsonValue, root: readonly (string | number)[]) => One): TransformResult {
   const items = isObject(input) && input["kind"] === "List" && Array.isArray(input["items"]) ? input["items"] : undefined;
   const results = items
-    ? items.flatMap((item, i) => (item === null ? [] : [one(item, ["items", i])]))
+    ? items.map((item, i) => one(item, ["items", i]))
     : [one(input, [])];
   const reports = results.map((r) => r.report);
   const issues = results.flatMap((r) => (r.ok ? [] : r.issues));
