@@ -281,6 +281,48 @@ describe("runInject on bad input", () => {
   });
 });
 
+describe("runInject with Linkerd's free-form proxy parameters", () => {
+  /** The proxy's `LINKERD2_PROXY_INBOUND_*` / `OUTBOUND_*` parameter variables (keep-alives and the like), by name. */
+  async function proxyParams(args: Partial<InjectArgs>, files: Record<string, string> = {}) {
+    const { code, stdout, stderr } = await inject({ manual: true, ...args }, { files });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '\ndeployment "web" injected\n\n' });
+    const template = podTemplate(documents(stdout)[0] as JsonValue);
+    const proxy = [...template.spec.initContainers, ...template.spec.containers].find((c: { name: string }) => c.name === "linkerd-proxy");
+    const env = proxy.env as Array<{ name: string; value?: string }>;
+    return Object.fromEntries(
+      env.filter((e) => /^LINKERD2_PROXY_(IN|OUT)BOUND_(SERVER|SCOPE)_/.test(e.name)).map((e) => [e.name, e.value]),
+    );
+  }
+
+  it("takes any --set proxy.inbound.<scope>.<proto>.<param> and names it as Linkerd's template does", async () => {
+    expect(await proxyParams({ sets: ["proxy.inbound.scope.proto.appleSauce=valueA"] })).toEqual({
+      LINKERD2_PROXY_INBOUND_SCOPE_PROTO_APPLE_SAUCE: "valueA",
+      LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+    });
+  });
+
+  it("emits only the inbound parameters a values file gives: its map replaces the default one", async () => {
+    const values = VALUES.replace("\nproxy:\n", "\nproxy:\n  inbound:\n    server:\n      http2:\n        keepAliveInterval: 20s\n");
+    expect(await proxyParams({}, { "values.yaml": values })).toEqual({
+      LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "20s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+    });
+  });
+
+  it("emits no inbound parameter for proxy.inbound: {}", async () => {
+    const values = VALUES.replace("\nproxy:\n", "\nproxy:\n  inbound: {}\n");
+    expect(await proxyParams({}, { "values.yaml": values })).toEqual({
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+    });
+    expect(await proxyParams({ sets: ["proxy.outbound={}"] }, { "values.yaml": values })).toEqual({});
+  });
+});
+
 describe("runInject configuration source", () => {
   it("reads linkerd-config from the cluster when neither --values nor --ignore-cluster is given", async () => {
     const cluster = { ok: true as const, values: parse(VALUES) };

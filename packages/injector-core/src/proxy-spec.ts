@@ -1,6 +1,7 @@
 import { SA_MOUNT_PATH } from "./decision.js";
 import { clone, isObject, sortedKeys } from "./json.js";
 import type { Issue, JsonObject, JsonValue, Values } from "./types.js";
+import { goUpper, snakeCase } from "./snake-case.js";
 import { getValue } from "./values.js";
 import { objects, str } from "./workload.js";
 
@@ -388,8 +389,7 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
         const params = protos[proto];
         if (!isObject(params)) continue;
         for (const param of sortedKeys(params)) {
-          const name = ["LINKERD2_PROXY", dir, scope, proto, param].map(envCase).join("_");
-          add(name, scalar(params[param] as JsonValue));
+          add(`LINKERD2_PROXY_${[dir, scope, proto, param].map(envCase).join("_")}`, scalar(params[param] as JsonValue));
         }
       }
     }
@@ -490,10 +490,11 @@ function renderResources(values: Values): JsonValue {
 
 const envCaseCache = new Map<string, string>();
 
+/** A key of `proxy.inbound` / `proxy.outbound` as the template names it: `snakecase | upper` (spec §3.5). */
 function envCase(part: string): string {
   let out = envCaseCache.get(part);
   if (out === undefined) {
-    out = part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+    out = goUpper(snakeCase(part));
     if (envCaseCache.size > 256) envCaseCache.clear();
     envCaseCache.set(part, out);
   }

@@ -69,3 +69,56 @@ describe("setValue", () => {
     expect(setValue(DEFAULT_VALUES, "__proto__.x", 1).ok).toBe(false);
   });
 });
+
+describe("free-form maps", () => {
+  const inbound = { server: { http2: { keepAliveInterval: "20s" } } };
+
+  it("replaces a default map with the one a layer gives, instead of merging into it", () => {
+    const r = resolveValues([{ proxy: { inbound, outbound: {}, tracing: { labels: { team: "a" } } } }]);
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(getValue(r.values, "proxy.inbound")).toEqual(inbound);
+    expect(getValue(r.values, "proxy.outbound")).toEqual({});
+    expect(getValue(r.values, "proxy.tracing.labels")).toEqual({ team: "a" });
+    // Fixed structs still merge key by key.
+    expect(getValue(r.values, "proxy.tracing.traceServiceName")).toBe("linkerd-proxy");
+  });
+
+  it("lets a later layer replace the map of an earlier one", () => {
+    const r = resolveValues([{ nodeSelector: { a: "1" } }, { nodeSelector: { b: "2" } }]);
+    expect(r.ok && getValue(r.values, "nodeSelector")).toEqual({ b: "2" });
+  });
+
+  it("takes any key through setValue, keeping the rest of the map", () => {
+    const r = setValue(DEFAULT_VALUES, "proxy.inbound.scope.proto.appleSauce", "valueA");
+    expect(r.ok && getValue(r.values, "proxy.inbound")).toEqual({
+      scope: { proto: { appleSauce: "valueA" } },
+      server: { http2: { keepAliveInterval: "10s", keepAliveTimeout: "3s" } },
+    });
+    const whole = setValue(DEFAULT_VALUES, "proxy.inbound", {});
+    expect(whole.ok && getValue(whole.values, "proxy.inbound")).toEqual({});
+    const deep = setValue(DEFAULT_VALUES, "proxy.securityContext.capabilities.drop", ["ALL"]);
+    expect(deep.ok && getValue(deep.values, "proxy.securityContext")).toEqual({ capabilities: { drop: ["ALL"] } });
+  });
+
+  it("requires maps down to the parameters of proxy.inbound and proxy.outbound, as Linkerd's ProxyParams", () => {
+    expect(setValue(DEFAULT_VALUES, "proxy.inbound.scope", "foo")).toEqual({
+      ok: false,
+      issues: [expect.objectContaining({ code: "invalid_value_type", path: "proxy.inbound.scope" })],
+    });
+    const r = resolveValues([{ proxy: { outbound: { server: { http2: "fast" } } } }]);
+    expect(r).toEqual({
+      ok: false,
+      issues: [expect.objectContaining({ code: "invalid_value_type", path: "proxy.outbound.server.http2" })],
+    });
+    expect(resolveValues([{ proxy: { inbound: { server: null } } }]).ok).toBe(true);
+  });
+
+  it("holds strings in string maps: a number in a values file is an issue, a --set number is its text", () => {
+    const r = resolveValues([{ podAnnotations: { team: 1 } }]);
+    expect(r).toEqual({ ok: false, issues: [expect.objectContaining({ path: "podAnnotations.team" })] });
+    const set = setValue(DEFAULT_VALUES, "podAnnotations.team", 1);
+    expect(set.ok && getValue(set.values, "podAnnotations")).toEqual({ team: "1" });
+    expect(setValue(DEFAULT_VALUES, "podAnnotations.team.name", "a").ok).toBe(false);
+  });
+});
