@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { getValue } from "@l5d-injector/injector-core";
-import type { JsonValue } from "@l5d-injector/injector-core";
+import type { JsonValue, ValuePath } from "@l5d-injector/injector-core";
 import { loadConfiguration, parseSet, type ConfigurationArgs, type FlagValue } from "./configuration.js";
 import { runInject } from "./inject.js";
 import { registryOverride } from "./proxy-flags.js";
@@ -145,7 +145,9 @@ describe("proxy flags", () => {
     it(`${name} sets its value and its annotation`, async () => {
       const configuration = await configure({ proxyFlags: flags });
       expect(configuration.annotations).toEqual(annotations);
-      for (const [path, value] of Object.entries(values ?? {})) expect(getValue(configuration.configured, path)).toEqual(value);
+      for (const [path, value] of Object.entries(values ?? {})) {
+        expect(getValue(configuration.configured, path as ValuePath)).toEqual(value);
+      }
     });
   }
 

@@ -4,8 +4,16 @@
  * override annotations are what differs between the two, plus the annotation-only flags.
  */
 import { parse } from "yaml";
-import { formatGoDuration, getValue, overrideAnnotations, parseGoDuration, resolveValues, setValue } from "@l5d-injector/injector-core";
-import type { JsonValue, Values } from "@l5d-injector/injector-core";
+import {
+  checkValuePath,
+  formatGoDuration,
+  getValue,
+  overrideAnnotations,
+  parseGoDuration,
+  resolveValues,
+  setValue,
+} from "@l5d-injector/injector-core";
+import type { JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import type { CliIo } from "./io.js";
 import { errorMessage, fileErrorReason } from "./io.js";
@@ -113,8 +121,8 @@ async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; valu
 
 function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; values: Values } | { ok: false; message: string } {
   let values = base;
-  const read = (path: string): JsonValue | undefined => getValue(values, path);
-  const change = (label: string, path: string, value: JsonValue): string | undefined => {
+  const read = (path: ValuePath): JsonValue | undefined => getValue(values, path) as JsonValue | undefined;
+  const change = (label: string, path: ValuePath, value: JsonValue): string | undefined => {
     const result = setValue(values, path, value);
     if (!result.ok) return `${label}: ${describeIssues(result.issues)}`;
     values = result.values;
@@ -133,9 +141,14 @@ function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; valu
   }
 
   for (const entry of args.sets) {
-    const parsed = parseSet(entry, read);
+    const parsed = parseSet(entry, (text) => {
+      const path = checkValuePath(values, text);
+      return path.ok ? read(path.path) : undefined;
+    });
     if (!parsed.ok) return parsed;
-    const problem = change(`--set ${entry}`, parsed.path, parsed.value);
+    const path = checkValuePath(values, parsed.path);
+    if (!path.ok) return { ok: false, message: `--set ${entry}: ${describeIssues(path.issues)}` };
+    const problem = change(`--set ${entry}`, path.path, parsed.value);
     if (problem !== undefined) return { ok: false, message: problem };
   }
 

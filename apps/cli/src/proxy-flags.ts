@@ -4,11 +4,11 @@
  * (Linkerd's order, which matters for `--registry` after `--proxy-image`).
  */
 import { cpuCores, DEFAULT_INBOUND_POLICIES, parseQuantity } from "@l5d-injector/injector-core";
-import type { JsonValue } from "@l5d-injector/injector-core";
+import type { JsonValue, ValuePath } from "@l5d-injector/injector-core";
 
 /** One change to the values: `path` is a dotted Linkerd values path. */
 export interface ValueChange {
-  path: string;
+  path: ValuePath;
   value: JsonValue;
 }
 
@@ -25,13 +25,13 @@ export interface ProxyFlag {
   hidden?: boolean;
   deprecated?: string;
   /** The values the flag sets; `read` gives the values as configured so far. */
-  apply(value: string | number | boolean, read: (path: string) => JsonValue | undefined): FlagOutcome;
+  apply(value: string | number | boolean, read: (path: ValuePath) => JsonValue | undefined): FlagOutcome;
 }
 
 const set = (...changes: ValueChange[]): FlagOutcome => ({ ok: true, changes });
 const fail = (message: string): FlagOutcome => ({ ok: false, message });
 
-function port(path: string) {
+function port(path: ValuePath) {
   return (value: string | number | boolean): FlagOutcome => {
     const number = Number(value);
     if (!Number.isInteger(number) || number < 0 || number > 65535) return fail(`must be a port number (0-65535), got "${value}"`);
@@ -39,7 +39,7 @@ function port(path: string) {
   };
 }
 
-function integer(path: string, minimum: number) {
+function integer(path: ValuePath, minimum: number) {
   return (value: string | number | boolean): FlagOutcome => {
     const number = Number(value);
     if (!Number.isSafeInteger(number) || number < minimum) {
@@ -49,15 +49,15 @@ function integer(path: string, minimum: number) {
   };
 }
 
-function text(path: string) {
+function text(path: ValuePath) {
   return (value: string | number | boolean): FlagOutcome => set({ path, value: String(value) });
 }
 
-function flag(path: string) {
+function flag(path: ValuePath) {
   return (value: string | number | boolean): FlagOutcome => set({ path, value: value === true });
 }
 
-function quantity(path: string, workersPath?: string) {
+function quantity(path: ValuePath, workersPath?: ValuePath) {
   return (value: string | number | boolean): FlagOutcome => {
     const text = String(value);
     if (parseQuantity(text) === undefined) return fail(`"${value}" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)`);
@@ -222,7 +222,7 @@ export const PROXY_FLAGS: readonly ProxyFlag[] = [
  * Checks that span several values (Linkerd's `validateProxyValues`): limits must not be below requests.
  * Returns the problems found.
  */
-export function crossCheckResources(read: (path: string) => JsonValue | undefined): string[] {
+export function crossCheckResources(read: (path: ValuePath) => JsonValue | undefined): string[] {
   const problems: string[] = [];
   for (const resource of ["cpu", "memory"] as const) {
     const request = read(`proxy.resources.${resource}.request`);

@@ -1,7 +1,7 @@
 import { A, DEFAULT_INBOUND_POLICIES } from "./annotations.js";
 import { isObject } from "./json.js";
 import { cpuCores, parseGoBool, parseGoDuration, parseInt32, parseInt64, parsePortRange, parseQuantity } from "./parse.js";
-import type { Issue, JsonObject, JsonValue, Values } from "./types.js";
+import type { Issue, JsonObject, JsonValue, ValuePath, Values } from "./types.js";
 import { objects, str } from "./workload.js";
 
 /** Values after the workload's `config.*` annotations were applied (Linkerd's `applyAnnotationOverrides`). */
@@ -14,7 +14,7 @@ export interface ProxyConfig {
 type Setter = (text: string, ctx: OverrideContext) => void;
 
 interface OverrideContext {
-  set: (path: string, value: JsonValue) => void;
+  set: (path: ValuePath, value: JsonValue) => void;
   key: string;
   warn: (message: string) => void;
   podSpec: JsonObject;
@@ -38,7 +38,7 @@ export function applyOverrides(
   const fresh = new WeakSet<JsonObject>();
   const values = { ...base } as JsonObject;
   fresh.add(values);
-  const setValue = (path: string, value: JsonValue) => {
+  const setValue = (path: ValuePath, value: JsonValue) => {
     const parts = path.split(".");
     let node = values;
     for (const part of parts.slice(0, -1)) {
@@ -67,18 +67,19 @@ export function applyOverrides(
   }
   nativeSidecar(annotations, ctx(A.nativeSidecar));
   if (additionalEnvLayers.length > 0) mergeAdditionalEnv(values, additionalEnvLayers, ctx(A.additionalEnv));
-  return { values, debugSidecar: debug.enabled, warnings };
+  // Every value set above is of its setting's type.
+  return { values: values as Values, debugSidecar: debug.enabled, warnings };
 }
 
 const text =
-  (path: string): Setter =>
+  (path: ValuePath): Setter =>
   (v, c) =>
     c.set(path, v);
 
 /** A setter for values that parse from the annotation's text; text that does not parse is a warning. */
 const parsedWith =
   <T extends JsonValue>(parse: (text: string) => T | undefined, what: string) =>
-  (path: string): Setter =>
+  (path: ValuePath): Setter =>
   (v, c) => {
     const value = parse(v);
     if (value === undefined) c.warn(`unable to parse ${c.key} "${v}" as ${what}`);
@@ -90,7 +91,7 @@ const int64 = parsedWith(parseInt64, "an integer");
 const bool = parsedWith(parseGoBool, "a boolean");
 
 const enabledDisabled =
-  (path: string): Setter =>
+  (path: ValuePath): Setter =>
   (v, c) => {
     if (v === "enabled") c.set(path, true);
     else if (v === "disabled") c.set(path, false);
@@ -98,7 +99,7 @@ const enabledDisabled =
   };
 
 const quantity =
-  (path: string, workers?: string): Setter =>
+  (path: ValuePath, workers?: ValuePath): Setter =>
   (v, c) => {
     if (parseQuantity(v) === undefined) {
       c.warn(`unable to parse ${c.key} "${v}" as a quantity`);
@@ -110,7 +111,7 @@ const quantity =
 
 /** Durations are handed to the proxy in whole milliseconds or seconds (spec §2.2). */
 const duration =
-  (path: string, unit: "ms" | "s"): Setter =>
+  (path: ValuePath, unit: "ms" | "s"): Setter =>
   (v, c) => {
     const ns = parseGoDuration(v);
     if (ns === undefined) {

@@ -11,7 +11,7 @@
  * ```
  */
 export type * from "./types.js";
-export { DEFAULT_VALUES, LINKERD_VERSION, resolveValues, setValue, getValue } from "./values.js";
+export { checkValuePath, DEFAULT_VALUES, getValue, LINKERD_VERSION, resolveValues, setValue } from "./values.js";
 export { overrideAnnotations } from "./overrides.js";
 export { injectObject } from "./inject.js";
 export { uninjectObject } from "./uninject.js";

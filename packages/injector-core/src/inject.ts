@@ -27,8 +27,8 @@ import type {
   ResourceReport,
   TransformResult,
 } from "./types.js";
-import { getValue } from "./values.js";
-import { objects, readWorkload, str, type Workload } from "./workload.js";
+import { readBoolean, readString } from "./values.js";
+import { objects, readWorkload, type Workload } from "./workload.js";
 
 /** Kinds whose name becomes the `linkerd.io/proxy-<kind>` label (spec §2.1). The webhook never maps `cronjob`. */
 const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "replicaset", "job", "daemonset", "statefulset"]);
@@ -90,7 +90,7 @@ function injectForCli(workload: Workload, report: ResourceReport, options: Injec
   const template = [...root, ...(workload.templatePath as readonly string[])];
   if (options.mode === "annotations") {
     const annotations: Record<string, string> = { ...overrides };
-    if (getValue(options.values, "proxy.isIngress") !== true) annotations[INJECT_ANNOTATION] = "enabled";
+    if (!readBoolean(options.values, "proxy.isIngress")) annotations[INJECT_ANNOTATION] = "enabled";
     report.outcome = "injected";
     return { ok: true, patch: metadataOps(template, workload, annotations, undefined), report };
   }
@@ -190,7 +190,7 @@ function fullInjection(
     ...f.added,
     [PROXY_VERSION_ANNOTATION]: spec.proxyVersion,
     // Linkerd hashes the PEM exactly as configured, before trimming (spec §2.1).
-    [TRUST_ROOT_SHA_ANNOTATION]: sha256Hex(str(getValue(config.values, "identityTrustAnchorsPEM"))),
+    [TRUST_ROOT_SHA_ANNOTATION]: sha256Hex(readString(config.values, "identityTrustAnchorsPEM")),
   };
   const labels: Record<string, string> = { [CONTROL_PLANE_NS_LABEL]: options.linkerdNamespace ?? "linkerd" };
   if (f.owner) labels[`linkerd.io/proxy-${f.owner.kind}`] = f.owner.name;
@@ -271,7 +271,7 @@ function exposedPorts(podSpec: JsonObject): number[] {
 
 /** The default opaque ports that are among `ports`, duplicates kept, joined with `,`. */
 function filterDefaultOpaquePorts(options: InjectOptions, ports: readonly number[]): string {
-  const ranges = str(getValue(options.values, "proxy.opaquePorts") ?? "")
+  const ranges = readString(options.values, "proxy.opaquePorts")
     .split(",")
     .map((t) => parsePortRange(t.trim()))
     .filter((r): r is { lower: number; upper: number } => r !== undefined);

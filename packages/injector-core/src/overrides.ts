@@ -1,9 +1,9 @@
 import { A, INJECT_ANNOTATION } from "./annotations.js";
-import type { JsonValue, Values } from "./types.js";
+import type { JsonValue, ValuePath, Values } from "./types.js";
 import { getValue } from "./values.js";
 
 /** Values paths whose change a CLI flag records as an annotation (spec §5.5, Linkerd's `getOverrideAnnotations`). */
-const PLAIN: ReadonlyArray<readonly [string, string]> = [
+const PLAIN: ReadonlyArray<readonly [ValuePath, string]> = [
   ["proxy.image.version", A.proxyVersion],
   ["proxyInit.ignoreInboundPorts", A.skipInboundPorts],
   ["proxyInit.ignoreOutboundPorts", A.skipOutboundPorts],
@@ -44,8 +44,8 @@ const PLAIN: ReadonlyArray<readonly [string, string]> = [
 export function overrideAnnotations(configured: Values, base: Values): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [path, annotation] of PLAIN) {
-    const now = getValue(configured, path);
-    if (!sameValue(now, getValue(base, path)) && now !== undefined && now !== null) out[annotation] = text(now);
+    const now = getValue(configured, path) as JsonValue | undefined;
+    if (!sameValue(now, getValue(base, path) as JsonValue | undefined) && now !== undefined && now !== null) out[annotation] = text(now);
   }
   const gid = getValue(configured, "proxy.gid");
   const baseGid = getValue(base, "proxy.gid");

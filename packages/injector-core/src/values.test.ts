@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_VALUES, getValue, resolveValues, setValue } from "./values.js";
+import type { ValuePath } from "./types.js";
+import { checkValuePath, DEFAULT_VALUES, getValue, readNumber, readString, resolveValues, setValue } from "./values.js";
 
 describe("resolveValues", () => {
   it("merges layers in order over the defaults", () => {
@@ -27,7 +28,10 @@ describe("resolveValues", () => {
   it("keeps keys it does not know, and never touches the prototype", () => {
     const layer = JSON.parse('{"futureSetting": 1, "__proto__": {"polluted": true}}');
     const r = resolveValues([layer]);
-    expect(r.ok && getValue(r.values, "futureSetting")).toBe(1);
+    if (!r.ok) throw new Error("not resolved");
+    const path = checkValuePath(r.values, "futureSetting");
+    expect(path.ok && getValue(r.values, path.path)).toBe(1);
+    expect(checkValuePath(DEFAULT_VALUES, "futureSetting").ok).toBe(false);
     expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
   });
 
@@ -44,9 +48,20 @@ describe("setValue", () => {
     expect(getValue(DEFAULT_VALUES, "proxy.ports.admin")).toBe(4191);
   });
 
-  it("rejects an unknown path", () => {
-    const r = setValue(DEFAULT_VALUES, "proxy.portz.admin", 1);
-    expect(r).toEqual({ ok: false, issues: [expect.objectContaining({ code: "unknown_value_path", path: "proxy.portz.admin" })] });
+  it("rejects an unknown path, whether it comes from outside or from a cast", () => {
+    const unknown = { ok: false, issues: [expect.objectContaining({ code: "unknown_value_path", path: "proxy.portz.admin" })] };
+    expect(checkValuePath(DEFAULT_VALUES, "proxy.portz.admin")).toEqual(unknown);
+    expect(setValue(DEFAULT_VALUES, "proxy.portz.admin" as ValuePath, 1)).toEqual(unknown);
+  });
+
+  it("does not compile a mistyped path", () => {
+    // @ts-expect-error: no such setting
+    expect(getValue(DEFAULT_VALUES, "proxy.portz.admin")).toBeUndefined();
+    // @ts-expect-error: a number setting read as a string
+    expect(readString(DEFAULT_VALUES, "proxy.ports.admin")).toBe("");
+    expect(readNumber(DEFAULT_VALUES, "proxy.ports.admin")).toBe(4191);
+    // Below a free-form map every key is a path.
+    expect(getValue(DEFAULT_VALUES, "proxy.inbound.server.http2")).toEqual({ keepAliveInterval: "10s", keepAliveTimeout: "3s" });
   });
 
   it("rejects an ill-typed value", () => {
@@ -66,7 +81,8 @@ describe("setValue", () => {
   });
 
   it("rejects prototype keys", () => {
-    expect(setValue(DEFAULT_VALUES, "__proto__.x", 1).ok).toBe(false);
+    expect(checkValuePath(DEFAULT_VALUES, "__proto__.x").ok).toBe(false);
+    expect(checkValuePath(DEFAULT_VALUES, "podAnnotations.__proto__").ok).toBe(false);
   });
 });
 

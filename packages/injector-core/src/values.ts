@@ -1,9 +1,8 @@
-import { CHART_DEFAULTS } from "./default-values.js";
+import { CHART_DEFAULTS, FREE_FORM, LINKERD_VERSION } from "./default-values.js";
 import { clone, isObject, jsonType } from "./json.js";
-import type { Issue, JsonObject, JsonValue, Values, ValuesResult } from "./types.js";
+import type { Issue, JsonObject, JsonValue, PathTo, ValueAt, ValuePath, Values, ValuesResult } from "./types.js";
 
-/** The Linkerd release whose behaviour and images this injector follows. */
-export const LINKERD_VERSION = "edge-26.8.3";
+export { LINKERD_VERSION };
 
 /**
  * Linkerd's built-in values: the control-plane chart defaults, with the version set to {@link LINKERD_VERSION}.
@@ -14,46 +13,14 @@ export const LINKERD_VERSION = "edge-26.8.3";
  */
 export const DEFAULT_VALUES: Readonly<Values> = deepFreeze(clone(CHART_DEFAULTS));
 
-/**
- * The parts of the values that Linkerd reads as free-form maps rather than as fixed structs (Go maps in
- * `pkg/charts/linkerd2/values.go`, or Kubernetes objects it copies whole): they take any key, and a map given in a
- * values layer replaces the one below it instead of being merged into it, since Linkerd reads `linkerd-config` into
- * empty values. `depth` is how many levels of maps there are before the leaves; `leaf` is what a leaf may be.
- */
-interface FreeForm {
-  depth: number;
-  leaf: "string" | "any";
-}
-
-const FREE_FORM: ReadonlyMap<string, FreeForm> = new Map<string, FreeForm>([
-  // `proxy.inbound.<scope>.<proto>.<param>` (Go `ProxyParams`), rendered as LINKERD2_PROXY_INBOUND_<SCOPE>_... (spec §3.5).
-  ["proxy.inbound", { depth: 3, leaf: "any" }],
-  ["proxy.outbound", { depth: 3, leaf: "any" }],
-  ["proxy.tracing.labels", { depth: 1, leaf: "string" }],
-  ["proxy.securityContext", { depth: 1, leaf: "any" }],
-  ["networkValidator.securityContext", { depth: 1, leaf: "any" }],
-  ["podAnnotations", { depth: 1, leaf: "string" }],
-  ["podLabels", { depth: 1, leaf: "string" }],
-  ["commonLabels", { depth: 1, leaf: "string" }],
-  ["nodeSelector", { depth: 1, leaf: "string" }],
-  ["deploymentStrategy", { depth: 1, leaf: "any" }],
-  ["spValidator", { depth: 1, leaf: "any" }],
-  ["destinationController.meshedHttp2ClientProtobuf", { depth: 1, leaf: "any" }],
-  ["destinationController.podAnnotations", { depth: 1, leaf: "string" }],
-  ["identity.podAnnotations", { depth: 1, leaf: "string" }],
-  ["proxyInjector.podAnnotations", { depth: 1, leaf: "string" }],
-  ["proxyInjector.namespaceSelector", { depth: 1, leaf: "any" }],
-  ["proxyInjector.objectSelector", { depth: 1, leaf: "any" }],
-  ["profileValidator.namespaceSelector", { depth: 1, leaf: "any" }],
-  ["policyValidator.namespaceSelector", { depth: 1, leaf: "any" }],
-  ["podMonitor.labels", { depth: 1, leaf: "string" }],
-]);
+type FreeForm = (typeof FREE_FORM)[string];
 
 /**
  * Merges value layers (each a parsed values document: a `linkerd-config` ConfigMap, a `--values` file), in order,
  * over the built-in defaults. Maps merge key by key, except the free-form maps Linkerd reads whole (`proxy.inbound`,
- * `podAnnotations`, ...): a layer that gives one replaces it. Lists and scalars replace. Keys the defaults do not
- * know are kept (a newer control plane may write them); a known key of the wrong JSON type is an issue.
+ * `podAnnotations`, ...): Linkerd reads `linkerd-config` into empty values, so a layer that gives one replaces it.
+ * Lists and scalars replace. Keys the defaults do not know are kept (a newer control plane may write them); a known
+ * key of the wrong JSON type is an issue.
  *
  * @example
  * const r = resolveValues([{ proxy: { logLevel: "debug" } }]);
@@ -73,7 +40,8 @@ export function resolveValues(layers: readonly unknown[]): ValuesResult {
     }
     merged = mergeInto(merged, layer as JsonObject, CHART_DEFAULTS, [], issues);
   });
-  return issues.length > 0 ? { ok: false, issues } : { ok: true, values: merged };
+  // Every known key was checked against the defaults' type above.
+  return issues.length > 0 ? { ok: false, issues } : { ok: true, values: merged as Values };
 }
 
 function mergeInto(
@@ -90,7 +58,6 @@ function mergeInto(
     const here = [...path, key];
     const freeForm = freeFormAt(here);
     if (freeForm !== undefined) {
-      // Linkerd reads linkerd-config into empty values: a free-form map given here is the whole map.
       const problem = shapeProblem(value, freeForm.depth, freeForm.leaf, here);
       if (problem) issues.push(problem);
       else out[key] = clone(value);
@@ -116,8 +83,7 @@ function typeProblem(def: JsonValue | undefined, value: JsonValue, path: readonl
   // Unknown keys and keys whose default is null (optional settings) take any type; null clears a setting.
   if (def === undefined || def === null || value === null) return undefined;
   const want = jsonType(def);
-  const got = jsonType(value);
-  if (want === got) return undefined;
+  if (want === jsonType(value)) return undefined;
   return wrongType(path, want, value);
 }
 
@@ -129,9 +95,9 @@ function wrongType(path: readonly string[], want: string, value: JsonValue): Iss
   };
 }
 
-// Keyed by the path's parts joined with NUL, which no key can hold, so that a key with a dot in it never matches.
-const FREE_FORM_KEYS = new Map([...FREE_FORM].map(([path, shape]) => [path.split(".").join("\u0000"), shape]));
-const FREE_FORM_LONGEST = Math.max(...[...FREE_FORM.keys()].map((path) => path.split(".").length));
+// Keyed by the path's parts joined with NUL, which no key holds, so that a key with a dot in it never matches.
+const FREE_FORM_KEYS = new Map(Object.entries(FREE_FORM).map(([path, shape]) => [path.split(".").join("\u0000"), shape]));
+const FREE_FORM_LONGEST = Math.max(...Object.keys(FREE_FORM).map((path) => path.split(".").length));
 
 function freeFormAt(path: readonly string[]): FreeForm | undefined {
   return path.length > FREE_FORM_LONGEST ? undefined : FREE_FORM_KEYS.get(path.join("\u0000"));
@@ -192,68 +158,84 @@ function splitUncached(path: string): string[] {
 }
 
 /**
- * Reads a dotted path from values; `undefined` when any part is missing.
+ * Checks a values path that comes from outside the code (`--set PATH=VALUE`): it must name a setting Linkerd knows
+ * (in the defaults, or inside a free-form map such as `podAnnotations` or `proxy.inbound`), or one `values` already
+ * hold (a newer control plane's).
+ *
+ * @example
+ * checkValuePath(DEFAULT_VALUES, "proxy.ports.admin") // { ok: true, path: "proxy.ports.admin" }
+ * checkValuePath(DEFAULT_VALUES, "proxy.nope")        // { ok: false, issues: [{ code: "unknown_value_path", ... }] }
+ */
+export function checkValuePath(
+  values: Readonly<Values>,
+  text: string,
+): { ok: true; path: ValuePath } | { ok: false; issues: Issue[] } {
+  const parts = splitPath(text);
+  const unknown = { ok: false as const, issues: [unknownPath(text)] };
+  if (parts.some((p) => p === "" || p === "__proto__" || p === "constructor" || p === "prototype")) return unknown;
+  const freeForm = freeFormAbove(parts);
+  // Below the leaves there is only more data of an "any" leaf (`proxy.securityContext.capabilities.drop`).
+  if (freeForm !== undefined && freeForm.below > freeForm.shape.depth && freeForm.shape.leaf !== "any") return unknown;
+  if (freeForm === undefined && defaultAt(parts) === undefined && lookUp(values, parts) === undefined) return unknown;
+  return { ok: true, path: text as ValuePath };
+}
+
+/**
+ * Reads a dotted path from values; `undefined` when any part is missing, `null` when a layer cleared it.
  *
  * @example
  * getValue(DEFAULT_VALUES, "proxy.ports.admin") // 4191
  */
-export function getValue(values: Readonly<Values>, path: string): JsonValue | undefined {
+export function getValue<P extends ValuePath>(values: Readonly<Values>, path: P): ValueAt<P> | null | undefined {
+  return lookUp(values, splitPath(path)) as ValueAt<P> | null | undefined;
+}
+
+function lookUp(values: Readonly<Values>, parts: readonly string[]): JsonValue | undefined {
   let node: JsonValue | undefined = values as JsonObject;
-  for (const part of splitPath(path)) {
+  for (const part of parts) {
     if (!isObject(node) || !Object.hasOwn(node, part)) return undefined;
     node = node[part];
   }
   return node;
 }
 
+function defaultAt(parts: readonly string[]): JsonValue | undefined {
+  return lookUp(CHART_DEFAULTS as Values, parts);
+}
+
 /**
  * Sets one value by dotted path, as a Linkerd CLI flag or `--set` does, returning new values (the input is not
- * changed). The path must be one Linkerd knows (present in the defaults, or inside a free-form map such as
- * `podAnnotations` or `proxy.inbound`); the value must have the default's type. Numbers and booleans given for a
- * string setting are read as their text (`--set proxyInit.ignoreInboundPorts=22`). Inside a free-form map only the
- * key named changes, as with Helm's `--set`.
+ * changed). The value must have the default's type; numbers and booleans given for a string setting are read as
+ * their text (`--set proxyInit.ignoreInboundPorts=22`). Inside a free-form map only the key named changes, as with
+ * Helm's `--set`; the map's shape is checked (`proxy.inbound.<scope>` must be a map).
  *
  * @example
  * setValue(DEFAULT_VALUES, "proxy.ports.admin", 1234) // { ok: true, values: { ..., proxy: { ports: { admin: 1234 ... } } } }
- * setValue(DEFAULT_VALUES, "proxy.nope", 1)          // { ok: false, issues: [{ code: "unknown_value_path", ... }] }
+ * setValue(DEFAULT_VALUES, "proxy.ports.admin", "x")  // { ok: false, issues: [{ code: "invalid_value_type", ... }] }
  */
-export function setValue(values: Readonly<Values>, path: string, value: JsonValue): ValuesResult {
+export function setValue(values: Readonly<Values>, path: ValuePath, value: JsonValue): ValuesResult {
+  // A path from a cast, not from checkValuePath, is checked all the same.
+  const checked = checkValuePath(values, path);
+  if (!checked.ok) return checked;
   const parts = splitPath(path);
-  if (parts.some((p) => p === "" || p === "__proto__" || p === "constructor" || p === "prototype")) {
-    return fail("unknown_value_path", path, `unknown values path "${path}"`);
-  }
+  let coerced = value;
+  let problem: Issue | undefined;
   const freeForm = freeFormAbove(parts);
   if (freeForm !== undefined) {
-    const { shape, below } = freeForm;
-    // Below the leaves there is only more data of an "any" leaf (`proxy.securityContext.capabilities.drop`).
-    if (below > shape.depth && shape.leaf !== "any") return fail("unknown_value_path", path, `unknown values path "${path}"`);
-    const remaining = Math.max(shape.depth - below, 0);
-    let coerced = value;
-    if (remaining === 0 && shape.leaf === "string" && (typeof value === "number" || typeof value === "boolean")) {
-      coerced = String(value);
-    }
-    const problem = below > shape.depth ? undefined : shapeProblem(coerced, remaining, shape.leaf, parts);
-    if (problem) return { ok: false, issues: [problem] };
-    return { ok: true, values: setIn(values as JsonObject, parts, coerced) };
+    const remaining = freeForm.shape.depth - freeForm.below;
+    if (remaining === 0 && freeForm.shape.leaf === "string") coerced = textOf(value);
+    if (remaining >= 0) problem = shapeProblem(coerced, remaining, freeForm.shape.leaf, parts);
+  } else {
+    const def = defaultAt(parts);
+    if (typeof def === "string") coerced = textOf(value);
+    problem = typeProblem(def, coerced, parts);
   }
-  let def: JsonValue | undefined = CHART_DEFAULTS;
-  let known = true;
-  for (const part of parts) {
-    if (!isObject(def) || !Object.hasOwn(def, part)) {
-      known = false;
-      def = undefined;
-      break;
-    }
-    def = def[part];
-  }
-  if (!known && getValue(values, path) === undefined) {
-    return fail("unknown_value_path", path, `unknown values path "${path}"`);
-  }
-  let coerced = value;
-  if (typeof def === "string" && (typeof value === "number" || typeof value === "boolean")) coerced = String(value);
-  const problem = typeProblem(def, coerced, parts);
   if (problem) return { ok: false, issues: [problem] };
-  return { ok: true, values: setIn(values as JsonObject, parts, coerced) };
+  return { ok: true, values: setIn(values as JsonObject, parts, coerced) as Values };
+}
+
+function textOf(value: JsonValue): JsonValue {
+  return typeof value === "number" || typeof value === "boolean" ? String(value) : value;
 }
 
 function setIn(node: JsonObject, parts: readonly string[], value: JsonValue): JsonObject {
@@ -268,8 +250,36 @@ function setIn(node: JsonObject, parts: readonly string[], value: JsonValue): Js
   return out;
 }
 
-function fail(code: Issue["code"], path: string, message: string): ValuesResult {
-  return { ok: false, issues: [{ code, path, message }] };
+function unknownPath(path: string): Issue {
+  return { code: "unknown_value_path", path, message: `unknown values path "${path}"` };
+}
+
+/**
+ * Typed reads of settings, for the renderer: a missing, cleared or mistyped setting reads as Go's zero value, as it
+ * does in Linkerd's templates. The path's type says which reader fits: `readNumber` takes only number settings.
+ */
+export function readString(values: Readonly<Values>, path: PathTo<string>): string {
+  const v = getValue(values, path);
+  return typeof v === "string" ? v : "";
+}
+
+/** A string setting that users may also give as a number (`ignoreOutboundPorts: 5432`), as text. */
+export function readText(values: Readonly<Values>, path: PathTo<string>): string {
+  const v = getValue(values, path) as JsonValue | undefined;
+  if (v === null || v === undefined) return "";
+  if (typeof v === "number") return Number.isInteger(v) ? v.toFixed(0) : String(v);
+  return typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
+}
+
+export function readNumber(values: Readonly<Values>, path: PathTo<number>): number {
+  const v = getValue(values, path) as JsonValue | undefined;
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
+  return 0;
+}
+
+export function readBoolean(values: Readonly<Values>, path: PathTo<boolean>): boolean {
+  return getValue(values, path) === true;
 }
 
 function deepFreeze<T>(value: T): T {
