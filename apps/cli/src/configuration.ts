@@ -1,18 +1,10 @@
 /**
  * The values injection runs with (spec §5.1, §5.5): the base (the cluster's `linkerd-config`, `--values` files
  * instead, or the built-in defaults with `--ignore-cluster`), then the flags and `--set` overrides on top. The
- * override annotations are what differs between the two, plus the annotation-only flags.
+ * override annotations are what differs between the two, plus those of the flags that exist only as annotations.
  */
 import { parse } from "yaml";
-import {
-  checkValuePath,
-  formatGoDuration,
-  getValue,
-  overrideAnnotations,
-  parseGoDuration,
-  resolveValues,
-  setValue,
-} from "@l5d-injector/injector-core";
+import { checkValuePath, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
 import type { JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import type { CliIo } from "./io.js";
@@ -32,14 +24,15 @@ export interface ConfigurationArgs {
   context?: string | undefined;
   /** The proxy flags given on the command line, by long name (`proxy-cpu-request`); absent ones are undefined. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
-  enableDebugSidecar: boolean;
-  closeWaitTimeout?: string | undefined;
 }
 
 export interface Configuration {
   base: Values;
   configured: Values;
-  /** `config.*` annotations for the flags given (spec §5.5), plus `linkerd.io/inject: ingress` with `--ingress`. */
+  /**
+   * `config.*` annotations for the flags given (spec §5.5), plus `linkerd.io/inject: ingress` with `--ingress`, and
+   * those of the flags that exist only as annotations.
+   */
   annotations: Record<string, string>;
 }
 
@@ -60,17 +53,7 @@ export async function loadConfiguration(args: ConfigurationArgs, io: CliIo): Pro
   const overridden = applyOverrides(base, args);
   if (!overridden.ok) return overridden;
   const configured = overridden.values;
-
-  const annotations = { ...overrideAnnotations(configured, base) };
-  if (args.enableDebugSidecar) annotations["config.linkerd.io/enable-debug-sidecar"] = "true";
-  if (args.closeWaitTimeout !== undefined) {
-    const nanoseconds = parseGoDuration(args.closeWaitTimeout);
-    if (nanoseconds === undefined) {
-      return { ok: false, message: `--close-wait-timeout: "${args.closeWaitTimeout}" is not a Go duration (e.g. 90s, 1m30s, 2h)` };
-    }
-    // The annotation holds the duration's Go string form: `90s` is written `1m30s` (spec §2.1).
-    annotations["config.linkerd.io/close-wait-timeout"] = formatGoDuration(nanoseconds);
-  }
+  const annotations = { ...overrideAnnotations(configured, base), ...overridden.annotations };
   return { ok: true, configuration: { base, configured, annotations } };
 }
 
@@ -119,8 +102,11 @@ async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; valu
   return { ok: true, values };
 }
 
-function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; values: Values } | { ok: false; message: string } {
+type Overridden = { ok: true; values: Values; annotations: Record<string, string> } | { ok: false; message: string };
+
+function applyOverrides(base: Values, args: ConfigurationArgs): Overridden {
   let values = base;
+  const annotations: Record<string, string> = {};
   const read = (path: ValuePath): JsonValue | undefined => getValue(values, path) as JsonValue | undefined;
   const change = (label: string, path: ValuePath, value: JsonValue): string | undefined => {
     const result = setValue(values, path, value);
@@ -138,6 +124,7 @@ function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; valu
       const problem = change(`--${flag.name}`, path, value);
       if (problem !== undefined) return { ok: false, message: problem };
     }
+    Object.assign(annotations, outcome.annotations);
   }
 
   for (const entry of args.sets) {
@@ -154,7 +141,7 @@ function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; valu
 
   const problems = crossCheckResources(read);
   if (problems.length > 0) return { ok: false, message: problems.join("; ") };
-  return { ok: true, values };
+  return { ok: true, values, annotations };
 }
 
 /** A repeated flag: list flags (pflag string slices) join every occurrence with commas; others keep the last. */

@@ -15,12 +15,10 @@ export interface InjectArgs extends CommandArgs {
   manual: boolean;
   valuesFiles: readonly string[];
   sets: readonly string[];
-  enableDebugSidecar: boolean;
   ignoreCluster: boolean;
   linkerdNamespace: string;
   kubeconfig?: string | undefined;
   context?: string | undefined;
-  closeWaitTimeout?: string | undefined;
   disableIdentity?: boolean | undefined;
   /** The proxy flags given, by long name. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;

@@ -1,10 +1,8 @@
 import {
-  A,
   CONTROL_PLANE_COMPONENT_LABEL,
   CONTROL_PLANE_NS_LABEL,
   CREATED_BY_ANNOTATION,
   INJECT_ANNOTATION,
-  NAMESPACE_INHERITED,
   PROXY_VERSION_ANNOTATION,
   TRUST_ROOT_SHA_ANNOTATION,
   WORKLOAD_NS_LABEL,
@@ -17,6 +15,7 @@ import { pointer } from "./patch.js";
 import { transformEach, type One } from "./transform.js";
 import { renderProxySpec } from "./proxy-spec.js";
 import { reasonSentences } from "./report.js";
+import { A, FLAG_ANNOTATIONS, NAMESPACE_INHERITED } from "./settings.js";
 import { sha256Hex } from "./sha256.js";
 import type {
   InjectOptions,
@@ -95,9 +94,9 @@ function injectForCli(workload: Workload, report: ResourceReport, options: Injec
     return { ok: true, patch: metadataOps(template, workload, annotations, undefined), report };
   }
   // Only the workload's own annotations are parsed: flag values already sit in the values, and re-parsing them
-  // would resolve or drop what the user passed verbatim (spec §2.2). Two flags exist only as annotations.
+  // would resolve or drop what the user passed verbatim (spec §2.2). Some flags exist only as annotations.
   const parsed = stringMap(workload.podMeta["annotations"]);
-  for (const key of [A.debugSidecar, A.closeWaitTimeout]) {
+  for (const key of FLAG_ANNOTATIONS) {
     if (overrides[key] !== undefined && parsed[key] === undefined) parsed[key] = overrides[key] as string;
   }
   const envLayers = [stringMap(workload.metadata["annotations"])[A.additionalEnv], parsed[A.additionalEnv]].filter(
