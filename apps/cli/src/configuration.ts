@@ -4,8 +4,8 @@
  * override annotations are what differs between the two, plus those of the flags that exist only as annotations.
  */
 import { parse } from "yaml";
-import { checkValuePath, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
-import type { JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
+import { checkValuePath, formatIssue, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
+import type { Issue, JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import type { CliIo } from "./io.js";
 import { errorMessage, fileErrorReason } from "./io.js";
@@ -180,6 +180,6 @@ export function parseSet(
   return { ok: true, path, value };
 }
 
-function describeIssues(issues: ReadonlyArray<{ message: string; path?: string }>): string {
-  return issues.map((issue) => issue.message).join("; ");
+function describeIssues(issues: readonly Issue[]): string {
+  return issues.map(formatIssue).join("; ");
 }

@@ -250,7 +250,7 @@ describe("runInject on bad input", () => {
 
   it("rejects an unknown --set path, an ill-typed value and a --set without =", async () => {
     const unknown = await inject({ sets: ["proxy.nope=1"] });
-    expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: 'Error: --set proxy.nope=1: unknown values path "proxy.nope"\n' });
+    expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: "Error: --set proxy.nope=1: proxy.nope: unknown values path\n" });
     const illTyped = await inject({ sets: ["proxy.ports.admin=abc"] });
     expect(illTyped).toMatchObject({ code: 1, stdout: "" });
     expect(illTyped.stderr).toBe('Error: --set proxy.ports.admin=abc: proxy.ports.admin: expected number, got string "abc"\n');

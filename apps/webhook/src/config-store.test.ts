@@ -44,6 +44,11 @@ describe("buildSnapshot", () => {
     if (!r.ok) expect(r.message).toMatch(message);
   });
 
+  it("names the path of an invalid value once", () => {
+    const r = buildSnapshot({ valuesText: "proxy:\n  uid: lots\n" }, { nativeSidecars: true });
+    expect(r).toEqual({ ok: false, message: 'invalid values: proxy.uid: expected number, got string "lots"' });
+  });
+
   it("caps YAML alias expansion", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
     const r = buildSnapshot({ valuesText: bomb }, { nativeSidecars: true });

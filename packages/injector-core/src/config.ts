@@ -43,11 +43,11 @@ export function applyOverrides(
     node[parts[parts.length - 1] as string] = value;
   };
   const warnings: Issue[] = [];
-  const warn = (key: string, message: string) => warnings.push({ code: "invalid_annotation", path: key, message });
+  const warn = (key: string, message: string) => warnings.push({ code: "invalid_annotation", path: [key], message });
   let debugSidecar = false;
 
   const read = (setting: Setting, key: string) => {
-    const parsed = setting.parse?.(annotations[key] as string, { key, podSpec });
+    const parsed = setting.parse?.(annotations[key] as string, { podSpec });
     if (parsed === undefined) return;
     if (!parsed.ok) {
       warn(key, parsed.message);
@@ -86,11 +86,11 @@ function mergeAdditionalEnv(values: JsonObject, layers: readonly string[], warn:
     try {
       parsed = JSON.parse(layer);
     } catch {
-      warn(key, `${key} is not valid JSON, ignored`);
+      warn(key, "not valid JSON, ignored");
       continue;
     }
     if (!Array.isArray(parsed) || !parsed.every((e) => isObject(e) && typeof e["name"] === "string")) {
-      warn(key, `${key} must be a JSON list of environment variables, ignored`);
+      warn(key, "must be a JSON list of environment variables, ignored");
       continue;
     }
     for (const e of parsed as JsonObject[]) merged.set(e["name"] as string, e);

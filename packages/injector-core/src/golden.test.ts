@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { applyPatch, checkValuePath, injectObject, resolveValues, setValue, uninjectObject } from "./index.js";
+import { applyPatch, checkValuePath, formatIssue, injectObject, resolveValues, setValue, uninjectObject } from "./index.js";
 import type { InjectOptions, JsonValue, TransformResult, Values } from "./index.js";
 import { deepFreeze, TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
 
@@ -61,9 +61,9 @@ function summary(result: TransformResult): unknown {
     reasons: r.reasons,
     ...(r.annotationAt ? { annotationAt: r.annotationAt } : {}),
     ...(r.udp ? { udp: true } : {}),
-    ...(r.warnings.length ? { warnings: r.warnings.map((w) => w.message) } : {}),
+    ...(r.warnings.length ? { warnings: r.warnings.map(formatIssue) } : {}),
   }));
-  if (!result.ok) return { reports, issues: result.issues.map((i) => `${i.code}: ${i.message}`) };
+  if (!result.ok) return { reports, issues: result.issues.map((i) => `${i.code}: ${formatIssue(i)}`) };
   return { reports, patchOps: result.patch.map((op) => `${op.op} ${op.path}`), object: result.object };
 }
 

@@ -16,6 +16,7 @@ export { overrideAnnotations } from "./overrides.js";
 export { injectObject } from "./inject.js";
 export { uninjectObject } from "./uninject.js";
 export { REASON_MESSAGES, reasonSentences } from "./report.js";
+export { formatIssue } from "./issues.js";
 export { DEFAULT_INBOUND_POLICIES } from "./annotations.js";
 export { PROXY_ANNOTATIONS, PROXY_FLAGS, SETTINGS } from "./settings.js";
 export type { Flag, FlagInput, FlagOutcome, ParseContext, Parsed, Setting, SettingName, ValueChange } from "./settings.js";

@@ -256,7 +256,7 @@ function annotationOps(
 }
 
 function refuse(report: ResourceReport, message: string): One {
-  return { ok: false, issues: [{ code: "inject_refused", message }], report };
+  return { ok: false, issues: [{ code: "inject_refused", path: [], message }], report };
 }
 
 /** Container ports of init containers, then containers, in spec order (spec §3.6). */

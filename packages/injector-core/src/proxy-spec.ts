@@ -35,7 +35,7 @@ export type RenderResult = { ok: true; spec: ProxySpec } | { ok: false; issues: 
 class RenderError extends Error {
   constructor(
     message: string,
-    readonly path?: string,
+    readonly path: (string | number)[] = [],
   ) {
     super(message);
   }
@@ -46,11 +46,7 @@ export function renderProxySpec(input: RenderInput): RenderResult {
   try {
     return { ok: true, spec: render(input) };
   } catch (e) {
-    if (e instanceof RenderError) {
-      const issue: Issue = { code: "render_failed", message: e.message };
-      if (e.path !== undefined) issue.path = e.path;
-      return { ok: false, issues: [issue] };
-    }
+    if (e instanceof RenderError) return { ok: false, issues: [{ code: "render_failed", path: e.path, message: e.message }] };
     throw e;
   }
 }
@@ -83,7 +79,7 @@ function render(input: RenderInput): ProxySpec {
     throw new RenderError(`cannot parse destination get networks: invalid CIDR address: ${badNetwork}`);
   }
   const trustAnchors = V.str("identityTrustAnchorsPEM");
-  if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", "identityTrustAnchorsPEM");
+  if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", ["identityTrustAnchorsPEM"]);
 
   const first = objects(input.podSpec["containers"])[0];
   const saMount = objects(first?.["volumeMounts"]).find((m) => m["mountPath"] === SA_MOUNT_PATH);

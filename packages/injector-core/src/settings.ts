@@ -30,8 +30,6 @@ export interface ValueChange {
 export type Parsed = { ok: true; value: JsonValue; warnings?: readonly string[] } | { ok: false; message: string };
 
 export interface ParseContext {
-  /** The annotation being read (a setting may be read under an old spelling). */
-  key: string;
   /** The pod spec, for settings that name its ports (opaque ports). */
   podSpec: JsonObject;
 }
@@ -118,31 +116,31 @@ const text = (v: string): Parsed => ok(v);
 
 const parsedWith =
   <T extends JsonValue>(parse: (text: string) => T | undefined, what: string) =>
-  (v: string, c: ParseContext): Parsed => {
+  (v: string): Parsed => {
     const value = parse(v);
-    return value === undefined ? bad(`unable to parse ${c.key} "${v}" as ${what}`) : ok(value);
+    return value === undefined ? bad(`unable to parse "${v}" as ${what}`) : ok(value);
   };
 
 const int32 = parsedWith(parseInt32, "a 32-bit integer");
 const int64 = parsedWith(parseInt64, "an integer");
 const bool = parsedWith(parseGoBool, "a boolean");
 
-function enabledDisabled(v: string, c: ParseContext): Parsed {
+function enabledDisabled(v: string): Parsed {
   if (v === "enabled") return ok(true);
   if (v === "disabled") return ok(false);
-  return bad(`unrecognized value for ${c.key} "${v}": expected "enabled" or "disabled"`);
+  return bad(`unrecognized value "${v}": expected "enabled" or "disabled"`);
 }
 
-function quantity(v: string, c: ParseContext): Parsed {
-  return parseQuantity(v) === undefined ? bad(`unable to parse ${c.key} "${v}" as a quantity`) : ok(v);
+function quantity(v: string): Parsed {
+  return parseQuantity(v) === undefined ? bad(`unable to parse "${v}" as a quantity`) : ok(v);
 }
 
 /** Durations are handed to the proxy in whole milliseconds or seconds (spec §2.2). */
 const duration =
   (unit: "ms" | "s") =>
-  (v: string, c: ParseContext): Parsed => {
+  (v: string): Parsed => {
     const ns = parseGoDuration(v);
-    if (ns === undefined) return bad(`unable to parse ${c.key} "${v}" as a duration`);
+    if (ns === undefined) return bad(`unable to parse "${v}" as a duration`);
     return ok(unit === "ms" ? `${Math.trunc(ns / 1e6)}ms` : `${Math.trunc(ns / 1e9)}s`);
   };
 
@@ -180,7 +178,7 @@ function opaquePorts(list: string, c: ParseContext): Parsed {
     }
     const range = parsePortRange(token);
     if (!range) {
-      warnings.push(`invalid port "${token}" in ${c.key}, ignored`);
+      warnings.push(`invalid port "${token}", ignored`);
       continue;
     }
     out.push(range.lower === range.upper ? String(range.lower) : `${range.lower}-${range.upper}`);
@@ -609,10 +607,10 @@ const SPECS = {
     annotation: `${C}default-inbound-policy`,
     inherited: true,
     metricLabel: true,
-    parse: (v, c) =>
+    parse: (v) =>
       DEFAULT_INBOUND_POLICIES.includes(v)
         ? ok(v)
-        : bad(`unrecognized ${c.key} "${v}": expected one of ${DEFAULT_INBOUND_POLICIES.join(", ")}`),
+        : bad(`unrecognized value "${v}": expected one of ${DEFAULT_INBOUND_POLICIES.join(", ")}`),
     record: plain,
     flags: [
       {
@@ -707,9 +705,9 @@ const SPECS = {
     annotation: `${C}proxy-cpu-ratio-limit`,
     inherited: false,
     metricLabel: false,
-    parse: (v, c) => {
+    parse: (v) => {
       const n = Number(v);
-      if (v.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1) return bad(`${c.key} "${v}" must be a number strictly between 0 and 1`);
+      if (v.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1) return bad(`"${v}" must be a number strictly between 0 and 1`);
       return ok(n);
     },
   },
@@ -741,9 +739,9 @@ const SPECS = {
     annotation: `${C}close-wait-timeout`,
     inherited: false,
     metricLabel: false,
-    parse: (v, c) => {
+    parse: (v) => {
       const ns = parseGoDuration(v);
-      return ns === undefined || ns < 0 ? bad(`unable to parse ${c.key} "${v}" as a duration`) : ok(Math.trunc(ns / 1e9));
+      return ns === undefined || ns < 0 ? bad(`unable to parse "${v}" as a duration`) : ok(Math.trunc(ns / 1e9));
     },
     flagsWriteAnnotation: true,
     flags: [
@@ -771,9 +769,9 @@ const SPECS = {
     annotation: "config.alpha.linkerd.io/proxy-wait-before-exit-seconds",
     inherited: true,
     metricLabel: false,
-    parse: (v, c) => {
+    parse: (v) => {
       const n = parseInt64(v);
-      return n === undefined || n < 0 ? bad(`unable to parse ${c.key} "${v}" as a non-negative integer`) : ok(n);
+      return n === undefined || n < 0 ? bad(`unable to parse "${v}" as a non-negative integer`) : ok(n);
     },
     record: plain,
     flags: [

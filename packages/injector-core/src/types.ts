@@ -18,12 +18,18 @@ export type PatchOperation =
   | { op: "replace"; path: string; value: JsonValue }
   | { op: "remove"; path: string };
 
-/** A problem found in the input, with a stable code and the path (values path or object path) it concerns. */
+/**
+ * A problem found in the input, as data: a stable code, where it is, and what is wrong. The message never repeats
+ * the path; `formatIssue` puts the two together.
+ */
 export interface Issue {
   code: IssueCode;
+  /**
+   * Where the problem is: the parts of a values path (`["proxy", "ports", "admin"]`), the annotation a warning is
+   * about (`["config.linkerd.io/admin-port"]`); empty when the problem is the whole input.
+   */
+  path: (string | number)[];
   message: string;
-  /** Where the problem is: a values path (`proxy.ports.admin`) or an annotation / object path. */
-  path?: string;
 }
 
 export type IssueCode =

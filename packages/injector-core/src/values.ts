@@ -34,6 +34,7 @@ export function resolveValues(layers: readonly unknown[]): ValuesResult {
     if (!isObject(layer)) {
       issues.push({
         code: "invalid_values",
+        path: [],
         message: `values layer ${index + 1} must be a map of values, got ${jsonType(layer)}`,
       });
       return;
@@ -88,11 +89,7 @@ function typeProblem(def: JsonValue | undefined, value: JsonValue, path: readonl
 }
 
 function wrongType(path: readonly string[], want: string, value: JsonValue): Issue {
-  return {
-    code: "invalid_value_type",
-    path: path.join("."),
-    message: `${path.join(".")}: expected ${want}, got ${jsonType(value)} ${JSON.stringify(value)}`,
-  };
+  return { code: "invalid_value_type", path: [...path], message: `expected ${want}, got ${jsonType(value)} ${JSON.stringify(value)}` };
 }
 
 // Keyed by the path's parts joined with NUL, which no key holds, so that a key with a dot in it never matches.
@@ -251,7 +248,7 @@ function setIn(node: JsonObject, parts: readonly string[], value: JsonValue): Js
 }
 
 function unknownPath(path: string): Issue {
-  return { code: "unknown_value_path", path, message: `unknown values path "${path}"` };
+  return { code: "unknown_value_path", path: [...splitPath(path)], message: "unknown values path" };
 }
 
 /**
