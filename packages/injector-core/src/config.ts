@@ -1,6 +1,7 @@
 import { isObject } from "./json.js";
 import { SETTING_BY_ANNOTATION, SETTINGS, type Setting, settingChanges } from "./settings.js";
 import type { Issue, JsonObject, JsonValue, ValuePath, Values } from "./types.js";
+import { getValue, splitPath } from "./values.js";
 import { objects, str } from "./workload.js";
 
 /** Values after the workload's `config.*` annotations were applied (Linkerd's `applyAnnotationOverrides`). */
@@ -29,7 +30,7 @@ export function applyOverrides(
   const values = { ...base } as JsonObject;
   fresh.add(values);
   const set = (path: ValuePath, value: JsonValue) => {
-    const parts = path.split(".");
+    const parts = splitPath(path);
     let node = values;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
@@ -68,7 +69,10 @@ export function applyOverrides(
     const key = [setting.annotation, ...setting.legacy.map((l) => l.name)].find((k) => annotations[k] !== undefined);
     if (key !== undefined) read(setting, key);
   }
-  if (additionalEnvLayers.length > 0) set("proxy.additionalEnv", mergeAdditionalEnv(values, additionalEnvLayers, warn));
+  if (additionalEnvLayers.length > 0) {
+    const configured = getValue(values as Values, "proxy.additionalEnv");
+    set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
+  }
   // Every value set above is of its setting's type.
   return { values: values as Values, debugSidecar, warnings };
 }
@@ -76,11 +80,14 @@ export function applyOverrides(
 const SPELLED_SEVERAL_WAYS: readonly Setting[] = Object.values(SETTINGS).filter((s) => s.legacy.length > 0);
 
 /** `proxy-additional-env` layers merged by env-var name: values < namespace < workload (spec §1.7). */
-function mergeAdditionalEnv(values: JsonObject, layers: readonly string[], warn: (key: string, message: string) => void): JsonObject[] {
+function mergeAdditionalEnv(
+  configured: readonly JsonValue[],
+  layers: readonly string[],
+  warn: (key: string, message: string) => void,
+): JsonObject[] {
   const key = SETTINGS.additionalEnv.annotation;
-  const proxy = values["proxy"] as JsonObject;
   const merged = new Map<string, JsonObject>();
-  for (const e of objects(proxy["additionalEnv"])) merged.set(str(e["name"]), e);
+  for (const e of objects([...configured])) merged.set(str(e["name"]), e);
   for (const layer of layers) {
     let parsed: unknown;
     try {
