@@ -131,8 +131,19 @@ function enabledDisabled(v: string): Parsed {
   return bad(`unrecognized value "${v}": expected "enabled" or "disabled"`);
 }
 
+/**
+ * The quantity is written as it was validated, trimmed: the API server would accept `" 2 "` in a pod, but the proxy's
+ * resources and the cores derived from them must be what was checked.
+ */
 function quantity(v: string): Parsed {
-  return parseQuantity(v) === undefined ? bad(`unable to parse "${v}" as a quantity`) : ok(v);
+  return parseQuantity(v) === undefined ? bad(`unable to parse "${v}" as a quantity`) : ok(v.trim());
+}
+
+/** A CPU quantity must also give a whole number of cores the proxy can run as worker threads. */
+function cpuQuantity(v: string): Parsed {
+  const parsed = quantity(v);
+  if (parsed.ok && cpuCores(v) === undefined) return bad(`"${v}" is more CPU cores than the proxy can be given`);
+  return parsed;
 }
 
 /** Durations are handed to the proxy in whole milliseconds or seconds (spec §2.2). */
@@ -151,6 +162,7 @@ const duration =
 const workers =
   (path: "proxy.runtime.workers.minimum" | "proxy.runtime.workers.maximum") =>
   (value: JsonValue): readonly ValueChange[] => {
+    // The parsers let through only CPU quantities whose cores are a safe integer.
     const cores = typeof value === "string" ? cpuCores(value) : undefined;
     return cores === undefined ? [] : [{ path, value: cores }];
   };
@@ -215,9 +227,16 @@ const flagInteger =
   };
 
 function flagQuantity(v: FlagInput): Parsed {
-  const quantityText = String(v);
+  // Written as validated: the parser ignores surrounding spaces, the pod must not carry them.
+  const quantityText = String(v).trim();
   if (parseQuantity(quantityText) === undefined) return bad(`"${v}" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)`);
   return ok(quantityText);
+}
+
+function flagCpuQuantity(v: FlagInput): Parsed {
+  const parsed = flagQuantity(v);
+  if (parsed.ok && cpuCores(String(v).trim()) === undefined) return bad(`"${v}" is more CPU cores than the proxy can be given`);
+  return parsed;
 }
 
 /** `<registry>/<last path segment of the image>`, as Linkerd's `registryOverride`. */
@@ -334,7 +353,7 @@ const SPECS = {
     annotation: `${C}proxy-cpu-limit`,
     inherited: true,
     metricLabel: true,
-    parse: quantity,
+    parse: cpuQuantity,
     drives: workers("proxy.runtime.workers.maximum"),
     record: plain,
     flags: [
@@ -342,7 +361,7 @@ const SPECS = {
         name: "proxy-cpu-limit",
         type: "string",
         describe: "CPU limit of the proxy (also its maximum worker threads, in whole cores)",
-        parse: flagQuantity,
+        parse: flagCpuQuantity,
       },
     ],
   },
@@ -351,7 +370,7 @@ const SPECS = {
     annotation: `${C}proxy-cpu-request`,
     inherited: true,
     metricLabel: true,
-    parse: quantity,
+    parse: cpuQuantity,
     drives: workers("proxy.runtime.workers.minimum"),
     record: plain,
     flags: [
@@ -359,7 +378,7 @@ const SPECS = {
         name: "proxy-cpu-request",
         type: "string",
         describe: "CPU the proxy requests (also its minimum worker threads, in whole cores)",
-        parse: flagQuantity,
+        parse: flagCpuQuantity,
       },
       {
         name: "proxy-cpu",
@@ -367,7 +386,7 @@ const SPECS = {
         describe: "CPU the proxy requests",
         hidden: true,
         deprecated: "use --proxy-cpu-request",
-        parse: flagQuantity,
+        parse: flagCpuQuantity,
       },
     ],
   },
