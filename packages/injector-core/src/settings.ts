@@ -888,6 +888,12 @@ export const FLAG_ANNOTATIONS: readonly string[] = Object.freeze(ALL.filter((s) 
 /**
  * The CLI's flags, in the registry's order (which is also the order they apply in: `--registry` after
  * `--proxy-image`, a deprecated flag after the one it stands for).
+ *
+ * @example
+ * const flag = PROXY_FLAGS.find((f) => f.name === "proxy-cpu-request");
+ * flag?.apply("1500m", (path) => getValue(values, path));
+ * // { ok: true, changes: [{ path: "proxy.resources.cpu.request", value: "1500m" },
+ * //                       { path: "proxy.runtime.workers.minimum", value: 2 }] }
  */
 export const PROXY_FLAGS: readonly Flag[] = Object.freeze(ALL.flatMap((s) => s.flags));
 
