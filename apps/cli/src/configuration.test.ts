@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { getValue } from "@l5d-injector/injector-core";
-import type { JsonValue } from "@l5d-injector/injector-core";
+import type { JsonValue, ValuePath } from "@l5d-injector/injector-core";
 import { loadConfiguration, parseSet, type ConfigurationArgs, type FlagValue } from "./configuration.js";
 import { runInject } from "./inject.js";
-import { registryOverride } from "./proxy-flags.js";
 import { injectArgs, testdata, TOOL } from "./test-support/fixtures.js";
 import { memoryIo } from "./test-support/memory-io.js";
 
@@ -16,7 +15,6 @@ function args(overrides: Partial<ConfigurationArgs>): ConfigurationArgs {
     ignoreCluster: false,
     linkerdNamespace: "linkerd",
     proxyFlags: {},
-    enableDebugSidecar: false,
     ...overrides,
   };
 }
@@ -155,7 +153,9 @@ describe("proxy flags", () => {
     it(`${name} sets its value and its annotation`, async () => {
       const configuration = await configure({ proxyFlags: flags });
       expect(configuration.annotations).toEqual(annotations);
-      for (const [path, value] of Object.entries(values ?? {})) expect(getValue(configuration.configured, path)).toEqual(value);
+      for (const [path, value] of Object.entries(values ?? {})) {
+        expect(getValue(configuration.configured, path as ValuePath)).toEqual(value);
+      }
     });
   }
 
@@ -165,7 +165,7 @@ describe("proxy flags", () => {
   });
 
   it("--enable-debug-sidecar and --close-wait-timeout add their annotations, the duration in Go form", async () => {
-    const configuration = await configure({ enableDebugSidecar: true, closeWaitTimeout: "90s" });
+    const configuration = await configure({ proxyFlags: { "enable-debug-sidecar": true, "close-wait-timeout": "90s" } });
     expect(configuration.annotations).toEqual({
       "config.linkerd.io/enable-debug-sidecar": "true",
       "config.linkerd.io/close-wait-timeout": "1m30s",
@@ -189,7 +189,7 @@ describe("proxy flags", () => {
         { proxyFlags: { "proxy-cpu-request": "2", "proxy-cpu-limit": "1" } },
         "the cpu limit '1' cannot be lower than the cpu request '2'",
       ],
-      [{ closeWaitTimeout: "10" }, '--close-wait-timeout: "10" is not a Go duration (e.g. 90s, 1m30s, 2h)'],
+      [{ proxyFlags: { "close-wait-timeout": "10" } }, '--close-wait-timeout: "10" is not a Go duration (e.g. 90s, 1m30s, 2h)'],
     ];
     for (const [overrides, message] of cases) {
       const result = await loadConfiguration(args(overrides), memoryIo({ files: { "values.yaml": VALUES } }));
@@ -200,7 +200,7 @@ describe("proxy flags", () => {
   it("puts each annotation on the pod template of the output", async () => {
     const io = memoryIo({ files: { "values.yaml": VALUES, "manifest.yaml": testdata("deployment.yaml") } });
     const code = await runInject(
-      injectArgs({ proxyFlags: { "proxy-cpu-request": "1500m", "opaque-ports": "3306" }, enableDebugSidecar: true }),
+      injectArgs({ proxyFlags: { "proxy-cpu-request": "1500m", "opaque-ports": "3306", "enable-debug-sidecar": true } }),
       io,
       TOOL,
     );
@@ -240,12 +240,5 @@ describe("parseSet", () => {
 
   it("keeps the text of a number given for a string value", () => {
     expect(parseSet("proxy.resources.cpu.request=1", read)).toEqual({ ok: true, path: "proxy.resources.cpu.request", value: "1" });
-  });
-});
-
-describe("registryOverride", () => {
-  it("keeps the image's last path segment under the new registry", () => {
-    expect(registryOverride("cr.l5d.io/linkerd/proxy", "my.io/mirror/")).toBe("my.io/mirror/proxy");
-    expect(registryOverride("proxy", "my.io")).toBe("my.io/proxy");
   });
 });
