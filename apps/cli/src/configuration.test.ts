@@ -96,6 +96,16 @@ const FLAG_CASES: Record<string, FlagCase> = {
     annotations: { "config.linkerd.io/proxy-cpu-limit": "2" },
     values: { "proxy.resources.cpu.limit": "2", "proxy.runtime.workers.maximum": 2 },
   },
+  "--proxy-cpu-limit with surrounding spaces (written trimmed)": {
+    flags: { "proxy-cpu-limit": " 2 " },
+    annotations: { "config.linkerd.io/proxy-cpu-limit": "2" },
+    values: { "proxy.resources.cpu.limit": "2", "proxy.runtime.workers.maximum": 2 },
+  },
+  "--proxy-cpu-limit below a millicore (one core, as Kubernetes rounds up)": {
+    flags: { "proxy-cpu-limit": "0.0000001" },
+    annotations: { "config.linkerd.io/proxy-cpu-limit": "0.0000001" },
+    values: { "proxy.resources.cpu.limit": "0.0000001", "proxy.runtime.workers.maximum": 1 },
+  },
   "--proxy-memory-request": {
     flags: { "proxy-memory-request": "64Mi" },
     annotations: { "config.linkerd.io/proxy-memory-request": "64Mi" },
@@ -171,6 +181,8 @@ describe("proxy flags", () => {
     const cases: Array<[Partial<ConfigurationArgs>, string]> = [
       [{ proxyFlags: { "admin-port": "http" } }, '--admin-port: must be a port number (0-65535), got "http"'],
       [{ proxyFlags: { "proxy-cpu-request": "lots" } }, '--proxy-cpu-request: "lots" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)'],
+      [{ proxyFlags: { "proxy-cpu-request": "1e400" } }, '--proxy-cpu-request: "1e400" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)'],
+      [{ proxyFlags: { "proxy-cpu-limit": "1e300" } }, '--proxy-cpu-limit: "1e300" is more CPU cores than the proxy can be given'],
       [{ proxyFlags: { "proxy-log-level": "" } }, "--proxy-log-level: must not be empty"],
       [{ proxyFlags: { "wait-before-exit-seconds": "-1" } }, '--wait-before-exit-seconds: must be an integer >= 0, got "-1"'],
       [

@@ -59,11 +59,16 @@ function flag(path: string) {
 
 function quantity(path: string, workersPath?: string) {
   return (value: string | number | boolean): FlagOutcome => {
-    const text = String(value);
+    // Written as validated: the parser ignores surrounding spaces, the pod must not carry them.
+    const text = String(value).trim();
     if (parseQuantity(text) === undefined) return fail(`"${value}" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)`);
     const changes: ValueChange[] = [{ path, value: text }];
-    // The proxy's worker threads follow its CPU resources, in whole cores rounded up (spec §2.2).
-    if (workersPath !== undefined) changes.push({ path: workersPath, value: cpuCores(text) as number });
+    if (workersPath !== undefined) {
+      // The proxy's worker threads follow its CPU resources, in whole cores rounded up (spec §2.2).
+      const cores = cpuCores(text);
+      if (cores === undefined) return fail(`"${value}" is more CPU cores than the proxy can be given`);
+      changes.push({ path: workersPath, value: cores });
+    }
     return set(...changes);
   };
 }

@@ -97,6 +97,10 @@ const enabledDisabled =
     else c.warn(`unrecognized value for ${c.key} "${v}": expected "enabled" or "disabled"`);
   };
 
+/**
+ * The quantity is written as it was validated, trimmed: the API server would accept `" 2 "` in a pod, but the proxy's
+ * resources and the cores derived from them must be what was checked. `workers` takes the whole cores of a CPU value.
+ */
 const quantity =
   (path: string, workers?: string): Setter =>
   (v, c) => {
@@ -104,8 +108,13 @@ const quantity =
       c.warn(`unable to parse ${c.key} "${v}" as a quantity`);
       return;
     }
-    c.set(path, v);
-    if (workers !== undefined) c.set(workers, cpuCores(v) as number);
+    const cores = workers === undefined ? undefined : cpuCores(v);
+    if (workers !== undefined && cores === undefined) {
+      c.warn(`${c.key} "${v}" is more CPU cores than the proxy can be given`);
+      return;
+    }
+    c.set(path, v.trim());
+    if (workers !== undefined) c.set(workers, cores as number);
   };
 
 /** Durations are handed to the proxy in whole milliseconds or seconds (spec §2.2). */
