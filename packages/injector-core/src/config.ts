@@ -200,14 +200,50 @@ const SETTERS: Readonly<Record<string, Setter>> = {
   },
 };
 
+/**
+ * The annotations not applied one by one from `SETTERS`: the native-sidecar keys (one of them is chosen in
+ * `nativeSidecar`), the additional env (only checked here: its layers are merged in `mergeAdditionalEnv`) and
+ * pod-inbound-ports (read by Linkerd, then overwritten: any value goes).
+ */
+const OTHER_SETTERS: Readonly<Record<string, Setter>> = {
+  [A.nativeSidecar]: bool("proxy.nativeSidecar"),
+  [A.nativeSidecarBeta]: bool("proxy.nativeSidecar"),
+  [A.nativeSidecarAlpha]: bool("proxy.nativeSidecar"),
+  [A.additionalEnv]: (v, c) => void parseAdditionalEnv(v, c),
+  [A.podInboundPorts]: () => undefined,
+};
+
+/**
+ * Whether the injector would use `value` for the override annotation `key` (spec §2.2): the same setters that apply
+ * the annotation decide, and a value is valid when they give no warning. Annotations taken as free text (images, log
+ * levels, port lists) accept any value; keys the injector does not read accept none. `podSpec` names the container
+ * ports that `opaque-ports` may refer to.
+ *
+ * @example
+ * isValidProxyAnnotationValue("config.linkerd.io/proxy-cpu-limit", "1500m") // true
+ * isValidProxyAnnotationValue("config.linkerd.io/admin-port", "http") // false
+ */
+export function isValidProxyAnnotationValue(key: string, value: string, podSpec: JsonObject = {}): boolean {
+  const check = Object.hasOwn(SETTERS, key) ? SETTERS[key] : Object.hasOwn(OTHER_SETTERS, key) ? OTHER_SETTERS[key] : undefined;
+  if (check === undefined) return false;
+  let valid = true;
+  check(value, {
+    set: () => undefined,
+    key,
+    podSpec,
+    debug: { enabled: false },
+    warn: () => {
+      valid = false;
+    },
+  });
+  return valid;
+}
+
 /** The stable key wins over the deprecated beta and alpha ones (spec §2.2). */
 function nativeSidecar(annotations: Readonly<Record<string, string>>, c: OverrideContext): void {
   const key = [A.nativeSidecar, A.nativeSidecarBeta, A.nativeSidecarAlpha].find((k) => annotations[k] !== undefined);
   if (key === undefined) return;
-  const v = annotations[key] as string;
-  const b = parseGoBool(v);
-  if (b === undefined) c.warn(`unable to parse ${key} "${v}" as a boolean`);
-  else c.set("proxy.nativeSidecar", b);
+  (OTHER_SETTERS[key] as Setter)(annotations[key] as string, { ...c, key });
 }
 
 /**
@@ -246,18 +282,24 @@ function mergeAdditionalEnv(values: JsonObject, layers: readonly string[], c: Ov
   const merged = new Map<string, JsonObject>();
   for (const e of objects(proxy["additionalEnv"])) merged.set(str(e["name"]), e);
   for (const layer of layers) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(layer);
-    } catch {
-      c.warn(`${c.key} is not valid JSON, ignored`);
-      continue;
-    }
-    if (!Array.isArray(parsed) || !parsed.every((e) => isObject(e) && typeof e["name"] === "string")) {
-      c.warn(`${c.key} must be a JSON list of environment variables, ignored`);
-      continue;
-    }
-    for (const e of parsed as JsonObject[]) merged.set(e["name"] as string, e);
+    const parsed = parseAdditionalEnv(layer, c);
+    if (parsed !== undefined) for (const e of parsed) merged.set(e["name"] as string, e);
   }
   c.set("proxy.additionalEnv", [...merged.values()]);
+}
+
+/** One `proxy-additional-env` layer: a JSON list of env vars with names; anything else is a warning. */
+function parseAdditionalEnv(layer: string, c: Pick<OverrideContext, "key" | "warn">): JsonObject[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(layer);
+  } catch {
+    c.warn(`${c.key} is not valid JSON, ignored`);
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((e) => isObject(e) && typeof e["name"] === "string")) {
+    c.warn(`${c.key} must be a JSON list of environment variables, ignored`);
+    return undefined;
+  }
+  return parsed as JsonObject[];
 }
