@@ -57,6 +57,7 @@ function summary(result: TransformResult): unknown {
     outcome: r.outcome,
     injectable: r.injectable,
     reasons: r.reasons,
+    ...(r.missingKind ? { missingKind: true } : {}),
     ...(r.annotationAt ? { annotationAt: r.annotationAt } : {}),
     ...(r.udp ? { udp: true } : {}),
     ...(r.warnings.length ? { warnings: r.warnings.map((w) => w.message) } : {}),

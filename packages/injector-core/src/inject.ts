@@ -22,6 +22,7 @@ import type {
   InjectOptions,
   JsonObject,
   JsonValue,
+  KubeObjectLike,
   PatchOperation,
   ReasonCode,
   ResourceReport,
@@ -38,7 +39,8 @@ const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "repli
  * Injects the Linkerd proxy into a Kubernetes object, as Linkerd's webhook (`origin: "webhook"`) or CLI
  * (`origin: "cli"`) does. Returns the new object, the RFC 6902 patch from the input to it, and one report per object
  * (per item of a `List`). Expected outcomes (skips, annotation problems, refusals) are data; the input is never
- * changed.
+ * changed. The input may be plain JSON or a typed object (kubernetes-models, @kubernetes/client-node); `object` has
+ * its type.
  *
  * @example
  * const r = injectObject(deployment, { origin: "cli", mode: "full", values, createdBy: "my-tool 1.0" });
@@ -46,7 +48,7 @@ const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "repli
  *   r.object; // the Deployment with linkerd-init and linkerd-proxy in its pod template
  * }
  */
-export function injectObject(input: JsonValue, options: InjectOptions): TransformResult {
+export function injectObject<T extends KubeObjectLike | JsonValue>(input: T, options: InjectOptions): TransformResult<T> {
   return transformEach(input, (object, root) => injectOne(object, options, root));
 }
 

@@ -9,6 +9,17 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * Any object shaped like a Kubernetes object: plain data, or a typed object such as a `Deployment` of
+ * kubernetes-models or a `V1Deployment` of @kubernetes/client-node, which have no index signature and so are not
+ * `JsonValue`s to the compiler. The core reads it as JSON data.
+ */
+export interface KubeObjectLike {
+  readonly apiVersion?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly metadata?: object | undefined;
+}
+
 /** One RFC 6902 operation. The core emits `add`, `remove` and `replace`; paths are RFC 6901 pointers, escaped. */
 export type PatchOperation =
   | { op: "add"; path: string; value: JsonValue }
@@ -104,16 +115,17 @@ export interface InjectOptions {
   overrideAnnotations?: Readonly<Record<string, string>>;
 }
 
-/** The outcome of `injectObject` / `uninjectObject`. */
-export type TransformResult =
+/** The outcome of `injectObject` / `uninjectObject`; `T` is the input's type. */
+export type TransformResult<T = JsonValue> =
   | {
       ok: true;
       /**
-       * The new object: a fresh value (the input is never mutated), built from the input and the patch the first
-       * time it is read, so callers that need only the patch (the webhook) do not pay for it. Do not change the
-       * input before reading it.
+       * The new object, of the input's type: a fresh value (the input is never mutated; objects keep their
+       * prototype and `Date`s stay `Date`s, so a typed input comes back as the same class), built from the input and
+       * the patch the first time it is read, so callers that need only the patch (the webhook) do not pay for it. Do
+       * not change the input before reading it.
        */
-      readonly object: JsonValue;
+      readonly object: T;
       /** RFC 6902 patch from the input to `object`, in Linkerd's op order (spec §6.5). */
       patch: PatchOperation[];
       /** One report per object (one per item of a `List`). */
