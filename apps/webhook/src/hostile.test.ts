@@ -291,6 +291,22 @@ describe("hostile requests", () => {
     await stillServes(server);
   });
 
+  it("logs a review of a pod with a 2 MB name and uid in lines of bounded length", async () => {
+    const { app: server, harness } = app();
+    const huge = "x".repeat(2 * 1024 * 1024);
+    const review = JSON.parse(GOOD) as { request: Record<string, unknown> & { object: Record<string, Record<string, unknown>> } };
+    review.request["uid"] = huge;
+    review.request["name"] = huge;
+    review.request.object["metadata"] = { ...review.request.object["metadata"], name: huge, generateName: undefined };
+    // Not injectable: the answer's warning names the pod too.
+    review.request.object["spec"] = { ...review.request.object["spec"], hostNetwork: true };
+    const res = await post(server, JSON.stringify(review)).expect(200);
+    expect(res.body.response.warnings?.[0]).toContain(huge);
+    const lines = harness.logLines();
+    expect(lines.some((l) => l["msg"] === "admission review")).toBe(true);
+    for (const line of lines) expect(JSON.stringify(line).length).toBeLessThan(8 * 1024);
+  });
+
   it("serves any path and method, as Linkerd does", async () => {
     const { app: server } = app();
     const res = await request(server).put("/some/where?x=1").set("Content-Type", "application/json").send(GOOD).expect(200);
