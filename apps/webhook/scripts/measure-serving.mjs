@@ -10,6 +10,7 @@
  *   steady         2,000 ordinary reviews, 32 at a time
  *   empty-objects  one 10 MB body of `[{},{},...]` (valid JSON, absurd for a pod), then an ordinary review
  *   big-pods       200 concurrent reviews of a 2.9 MB pod (tens of thousands of env vars), then an ordinary review
+ *   max-bodies     20 concurrent reviews of the largest pod the limits let through (9.9 MB, 480,000 JSON values)
  *
  * RSS is sampled from /proc every 10 ms (Linux only); `peakRssMB` is the kernel's high-water mark (VmHWM).
  * Loopback only.
@@ -133,6 +134,15 @@ try {
     figures.bodyMB = Buffer.byteLength(body) / 1048576;
     const started = Date.now();
     figures.answers = tally(await Promise.all(Array.from({ length: 200 }, () => post(target, body, new Agent({ keepAlive: false })))));
+    figures.seconds = (Date.now() - started) / 1000;
+  } else if (scenario === "max-bodies") {
+    const review = JSON.parse(bigPod(4.4 * 1024 * 1024));
+    const size = Buffer.byteLength(JSON.stringify(review));
+    review.request.object.metadata.annotations["example.com/padding"] = "x".repeat(9.9 * 1024 * 1024 - size);
+    const body = JSON.stringify(review);
+    figures.bodyMB = Buffer.byteLength(body) / 1048576;
+    const started = Date.now();
+    figures.answers = tally(await Promise.all(Array.from({ length: 20 }, () => post(target, body, new Agent({ keepAlive: false })))));
     figures.seconds = (Date.now() - started) / 1000;
   } else if (scenario !== "idle") {
     throw new Error(`unknown scenario ${scenario}`);

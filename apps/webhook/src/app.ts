@@ -60,7 +60,9 @@ export function createApp(deps: AppDeps): Express {
       // Never queued: a queue would only move the memory and the wait elsewhere, and the API server gives up after
       // its timeout anyway. Its failurePolicy decides; the body, if any, is read and discarded by node:http.
       deps.logger.warn({ limit: limits.maxConcurrentReviews }, "refused admission review: too many in flight");
-      sendOverloaded(res, `too many admission reviews in flight (limit ${limits.maxConcurrentReviews})`);
+      afterUnreadBody(req, res, () =>
+        sendOverloaded(res, `too many admission reviews in flight (limit ${limits.maxConcurrentReviews})`),
+      );
       return;
     }
     inflight.reviews++;
@@ -81,8 +83,8 @@ export function createApp(deps: AppDeps): Express {
       .then((body) => handleReview(body, res, deps, hold, limits))
       .catch(next);
   });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    sendBodyError(error, res, deps.logger, limits);
+  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
+    afterUnreadBody(req, res, () => sendBodyError(error, res, deps.logger, limits));
   });
   return app;
 }
@@ -96,8 +98,7 @@ export function createApp(deps: AppDeps): Express {
 function readBody(req: Request, limits: ServingLimits, hold: Hold): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const fail = (type: "entity.too.large" | "overloaded") => {
-      // node:http reads and discards the rest once the answer is sent: the connection stays usable, and the client
-      // reads the answer instead of a reset.
+      // The rest of the body is read and discarded (see afterUnreadBody).
       req.resume();
       reject(Object.assign(new Error(type), { type }));
     };
@@ -249,6 +250,22 @@ function sendJson(res: Response, value: unknown): void {
 /** Like Go's http.Error: plain text with a trailing newline. */
 function sendText(res: Response, status: number, message: string): void {
   res.status(status).type("text/plain; charset=utf-8").set("X-Content-Type-Options", "nosniff").send(`${message}\n`);
+}
+
+/**
+ * Runs `answer` for a request whose body is not read: at once when the connection stays open (node:http then reads
+ * and discards the rest of the body, and the connection serves the next request); once the body has been discarded
+ * when the answer closes the connection (the client asked for that, or the server is shutting down). Closed early,
+ * the socket would reset under a client still sending, and the client could lose the answer with it.
+ */
+function afterUnreadBody(req: Request, res: Response, answer: () => void): void {
+  const closes = !res.shouldKeepAlive || /close/i.test(String(res.getHeader("connection") ?? ""));
+  if (!closes || req.complete) {
+    answer();
+    return;
+  }
+  req.resume();
+  req.once("end", answer);
 }
 
 /** 503 with a hint to retry: what the API server does with it is its failurePolicy's call. */

@@ -51,6 +51,25 @@ async function withServer<T>(server: ReturnType<typeof createApp>, use: (port: n
   }
 }
 
+/**
+ * A client that sends all of a `Connection: close` request before it reads anything, as a busy client does: had
+ * the server closed the connection under it, the body's remaining bytes would reset it, and the answer be lost.
+ */
+function sendThenRead(port: number, bodyBytes: number): Promise<{ text: string; error: string | undefined }> {
+  return new Promise((resolve) => {
+    let text = "";
+    let error: string | undefined;
+    const socket = connect(port, "127.0.0.1", () => {
+      socket.pause();
+      socket.write(`POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: ${bodyBytes}\r\n\r\n`);
+      socket.write(Buffer.alloc(bodyBytes, 0x20), () => socket.resume());
+    });
+    socket.on("data", (d: Buffer) => (text += d.toString()));
+    socket.on("error", (e: NodeJS.ErrnoException) => (error = e.code ?? e.message));
+    socket.on("close", () => resolve({ text, error }));
+  });
+}
+
 /** POSTs `parts` as chunks, without a declared length. */
 function postChunked(port: number, parts: string[]): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
@@ -184,6 +203,14 @@ describe("malformed requests", () => {
     const res = await withServer(server, (port) => postChunked(port, [body.slice(0, 3000), body.slice(3000)]));
     expect(res).toEqual({ status: 500, text: "limit reached while reading: 8192\n" });
     await stillServes(server);
+  });
+
+  it("lets a client that closes the connection finish sending a refused body, so it reads the answer and no reset", async () => {
+    const { harness } = app();
+    const server = createApp({ ...harness.deps, limits: { maxBodyBytes: 64 * 1024 } });
+    const answer = await withServer(server, (port) => sendThenRead(port, 8 * 1024 * 1024));
+    expect(answer).toMatchObject({ error: undefined });
+    expect(answer.text).toMatch(/^HTTP\/1\.1 500 [^]*\r\n\r\nlimit reached while reading: 65536\n$/);
   });
 
   it("accepts a body of exactly 10 MB (Linkerd refuses it: an off-by-one we do not copy)", async () => {
@@ -401,10 +428,10 @@ async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
   throw new Error("condition never met");
 }
 
-function postTo(port: number, body: string): Promise<{ status: number; text: string }> {
+function postTo(port: number, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port, method: "POST", path: "/", headers: { "content-type": "application/json" } },
+      { host: "127.0.0.1", port, method: "POST", path: "/", headers: { "content-type": "application/json", ...headers } },
       (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
