@@ -13,7 +13,7 @@
  *   max-bodies     20 concurrent reviews of the largest pod the limits let through (9.9 MB, 480,000 JSON values)
  *
  * RSS is sampled from /proc every 10 ms (Linux only); `peakRssMB` is the kernel's high-water mark (VmHWM).
- * Loopback only.
+ * Each concurrent review has its own keep-alive connection, as the API server's client keeps them. Loopback only.
  */
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -133,7 +133,7 @@ try {
     const body = bigPod(2.9 * 1024 * 1024);
     figures.bodyMB = Buffer.byteLength(body) / 1048576;
     const started = Date.now();
-    figures.answers = tally(await Promise.all(Array.from({ length: 200 }, () => post(target, body, new Agent({ keepAlive: false })))));
+    figures.answers = tally(await Promise.all(Array.from({ length: 200 }, () => post(target, body, new Agent({ keepAlive: true })))));
     figures.seconds = (Date.now() - started) / 1000;
   } else if (scenario === "max-bodies") {
     const review = JSON.parse(bigPod(4.4 * 1024 * 1024));
@@ -142,7 +142,7 @@ try {
     const body = JSON.stringify(review);
     figures.bodyMB = Buffer.byteLength(body) / 1048576;
     const started = Date.now();
-    figures.answers = tally(await Promise.all(Array.from({ length: 20 }, () => post(target, body, new Agent({ keepAlive: false })))));
+    figures.answers = tally(await Promise.all(Array.from({ length: 20 }, () => post(target, body, new Agent({ keepAlive: true })))));
     figures.seconds = (Date.now() - started) / 1000;
   } else if (scenario !== "idle") {
     throw new Error(`unknown scenario ${scenario}`);
