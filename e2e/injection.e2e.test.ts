@@ -3,18 +3,25 @@
  * deploy/'s MutatingWebhookConfiguration (pointed at it by URL) and authenticated as deploy/'s ServiceAccount.
  * Tests run in order in one file: they share the webhook process, and test 7 stops and restarts it.
  */
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
 import { cliInput, CREATED_BY, injectedParts, injectWithCli, normalisedSides, recordingKey } from "./support/both-paths.js";
 import { countOccurrences, createNamespace, cronJobApiVersion, waitForEvents, waitForPods } from "./support/cluster.js";
 import { recordForCleanup } from "./support/context.js";
-import { injectorWebhookConfiguration, pointAt, readDeployObjects, type MutatingWebhookConfiguration } from "./support/deploy.js";
+import {
+  CONFIG_PROBE_LABEL,
+  injectorWebhookConfiguration,
+  pointAt,
+  readDeployObjects,
+  type MutatingWebhookConfiguration,
+} from "./support/deploy.js";
 import type { KubeObject, Pod } from "./support/kube-types.js";
 import { Kubectl } from "./support/kubectl.js";
 import { KubectlProxy, mapConcurrent } from "./support/kubectl-proxy.js";
 import { expectedLayout, layoutOf, linkerdMetadataKeys, ownerLabels, proxyContainer } from "./support/pods.js";
 import { waitFor } from "./support/poll.js";
+import { sleep } from "./support/process.js";
 import { AdmissionRecorder, hostForUrl, RECORD_LABEL, RECORDER_CONFIG_NAME } from "./support/recorder.js";
 import { freePort, WebhookProcess, type WebhookPorts } from "./support/webhook.js";
 import {
@@ -64,24 +71,46 @@ function namespaceFor(purpose: string, annotations: Record<string, string>, opti
 
 const enabledNamespace = () => namespaceFor("enabled", ENABLED);
 
-async function registerInjector(failurePolicy?: "Ignore" | "Fail"): Promise<void> {
-  const change = { url: webhookUrl, caBundle: ctx.caBundle, ...(failurePolicy !== undefined ? { failurePolicy } : {}) };
+async function registerInjector(failurePolicy?: "Ignore" | "Fail", probe?: string): Promise<void> {
+  const change = {
+    url: webhookUrl,
+    caBundle: ctx.caBundle,
+    ...(failurePolicy !== undefined ? { failurePolicy } : {}),
+    ...(probe !== undefined ? { probe } : {}),
+  };
   await kubectl.apply([pointAt(deployConfig, change)]);
+}
+
+let configVersion = 0;
+
+/**
+ * Registers the injector and waits until the API server uses this very version of the configuration (it applies
+ * changes asynchronously): the version leaves out pods carrying its probe label, so a dry run of such a pod comes
+ * back without a proxy once it is in use. With the webhook up, both policies inject: only this tells them apart.
+ */
+async function registerInjectorAndWait(failurePolicy: "Ignore" | "Fail"): Promise<void> {
+  const probe = `v${++configVersion}`;
+  await registerInjector(failurePolicy, probe);
+  await waitFor(`the API server to use webhook configuration ${probe}`, async () => {
+    const result = await dryRunPod(probeNamespace, "config-probe", { [CONFIG_PROBE_LABEL]: probe });
+    if (!result.ok) throw new Error(result.error);
+    return layoutOf(result.pod) === "none" ? true : undefined;
+  });
 }
 
 type DryRun = { ok: true; pod: Pod } | { ok: false; error: string };
 
-async function dryRunPod(namespace: string, name: string): Promise<DryRun> {
+async function dryRunPod(namespace: string, name: string, labels: Record<string, string> = {}): Promise<DryRun> {
+  const manifest = pod(name, namespace);
+  const metadata = manifest.metadata as { labels?: Record<string, string> };
+  metadata.labels = { ...metadata.labels, ...labels };
   const result = await kubectl.run(["create", "-f", "-", "-o", "json", "--dry-run=server"], {
-    input: JSON.stringify(pod(name, namespace)),
+    input: JSON.stringify(manifest),
   });
   return result.code === 0 ? { ok: true, pod: JSON.parse(result.stdout) as Pod } : { ok: false, error: result.stderr };
 }
 
-/**
- * The API server applies webhook configuration changes asynchronously, and the webhook caches namespaces for a few
- * seconds: dry runs show when injection has started.
- */
+/** The API server applies webhook configuration changes asynchronously: dry runs show when injection has started. */
 async function waitUntilInjecting(namespace: string): Promise<void> {
   await waitFor(
     `the webhook to inject pods in ${namespace}`,
@@ -178,20 +207,21 @@ it("leaves a workload annotated linkerd.io/inject: disabled alone and says why i
   expect(bare.stderr).toMatch(/^Warning: .*not injected: pod has the annotation "linkerd\.io\/inject:disabled"$/m);
 });
 
-it("leaves pods that existed before their namespace was annotated as they are, and injects the pods a rollout restart creates", async () => {
+it("injects the pods of a rollout restart run right after annotating their namespace (same second, no pause), and leaves the pods that existed before as they are", async () => {
   const namespace = await namespaceFor("annotated-later", {});
   await kubectl.apply([deployment("legacy", namespace, 1)]);
   const [before] = (await waitForPods(kubectl, namespace, "app=legacy", 1)) as [Pod];
   expect(layoutOf(before)).toBe("none");
 
+  // The way a script runs it: annotate, then restart at once, in the same second. No pause: the webhook must see
+  // the annotation for the new pods however late its namespace watch delivers it (apps/webhook/src/kube.ts).
   await kubectl.ok(["annotate", "namespace", namespace, "linkerd.io/inject=enabled"]);
-  await waitUntilInjecting(namespace);
+  await kubectl.ok(["-n", namespace, "rollout", "restart", "deployment/legacy"]);
   // Admission happens once, at creation: annotating the namespace changes nothing for pods that already exist.
   const still = await kubectl.get<Pod>("pod", before.metadata.name ?? "", namespace);
   expect(still?.metadata.uid).toBe(before.metadata.uid);
   expect(layoutOf(still as Pod)).toBe("none");
 
-  await kubectl.ok(["-n", namespace, "rollout", "restart", "deployment/legacy"]);
   const fresh = await waitFor("a pod of the restarted Deployment", async () => {
     const pods = await kubectl.list<Pod>("pods", namespace, "app=legacy");
     const created = pods.filter((p) => p.metadata.uid !== before.metadata.uid);
@@ -433,6 +463,128 @@ it("injects every one of 300 pods created in one burst, 30 at a time, and report
       `${report.webhookRssMiB} MiB after (peak ${report.webhookPeakRssMiB} MiB); written to ${join(ctx.workDir, "results.json")}`,
   );
   expect(memory.rssKiB).toBeGreaterThan(0);
+});
+
+it("refuses no pod of a 300-pod burst without a stated cause and admits none without a proxy, under failurePolicy Fail, while the API server pauses for 3 s and the webhook restarts", async () => {
+  const namespace = await namespaceFor("faults", ENABLED, { record: false });
+  // An owner for the webhook to look up (and lose track of while the API server is paused): a ReplicaSet of a
+  // Deployment scaled to zero. The burst's pods name it as an owner but not as their controller, and their labels
+  // do not match its selector, so neither its controller nor the garbage collector touches them.
+  await kubectl.apply([deployment("faults-owner", namespace, 0)]);
+  const replicaSet = await waitFor("the ReplicaSet of faults-owner", async () =>
+    (await kubectl.list<KubeObject>("replicasets", namespace, "app=faults-owner"))[0],
+  );
+  const ownerReferences = [
+    { apiVersion: "apps/v1", kind: "ReplicaSet", name: replicaSet.metadata.name ?? "", uid: replicaSet.metadata.uid ?? "" },
+  ];
+  // Only a cluster this suite started may be paused: its kube-apiserver's pid is in the control plane's folder.
+  const apiServerPid = ctx.ownCluster ? Number(await readFile(join(ctx.workDir, "cluster", "apiserver.pid"), "utf8")) : undefined;
+  if (apiServerPid === undefined) console.warn("faults: not the suite's own cluster, so the API server is not paused");
+
+  await registerInjectorAndWait("Fail");
+  const proxy = await KubectlProxy.start(kubectl, ctx.cleanupFile);
+  const count = 300;
+  let finished = 0;
+  const timeline: string[] = [];
+  const whenFinished = async (n: number) => {
+    for (let i = 0; i < 6000 && finished < n; i++) await sleep(20);
+  };
+  let paused = false;
+  const resume = () => {
+    if (paused && apiServerPid !== undefined) process.kill(apiServerPid, "SIGCONT");
+    paused = false;
+  };
+  const faults = (async () => {
+    await whenFinished(count / 4);
+    if (apiServerPid !== undefined) {
+      timeline.push(`SIGSTOP kube-apiserver after ${finished} pods`);
+      process.kill(apiServerPid, "SIGSTOP");
+      paused = true;
+      try {
+        await sleep(3000);
+      } finally {
+        resume();
+      }
+      timeline.push(`SIGCONT after 3 s, ${finished} pods`);
+    }
+    await whenFinished(count / 2);
+    timeline.push(`SIGTERM webhook after ${finished} pods`);
+    await (webhook as WebhookProcess).stop(30_000);
+    timeline.push(`webhook exited after ${finished} pods`);
+    webhook = await WebhookProcess.start(ctx, ports, logFile);
+    timeline.push(`webhook ready again after ${finished} pods`);
+  })();
+
+  let results: { name: string; status: number; pod?: Pod; error?: string }[];
+  try {
+    results = await mapConcurrent(
+      Array.from({ length: count }, (_, i) => `faults-${i}`),
+      30,
+      async (name) => {
+        const manifest = pod(name, namespace);
+        Object.assign(manifest.metadata, { ownerReferences });
+        try {
+          const res = await fetch(`${proxy.url}/api/v1/namespaces/${namespace}/pods`, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(manifest),
+            // Only a hang guard: a pause, a webhook timeout (10 s) and a restart all fit well inside it.
+            signal: AbortSignal.timeout(90_000),
+          });
+          const body = (await res.json()) as Pod & { message?: string };
+          return res.status === 201 ? { name, status: res.status, pod: body } : { name, status: res.status, error: body.message ?? "" };
+        } finally {
+          finished++;
+          // About 30 pods a second: the burst then spans the pause and the restart, with pods on both sides.
+          await sleep(1000);
+        }
+      },
+    );
+  } finally {
+    resume();
+    await faults.finally(() => proxy.stop());
+    // Back to deploy/'s own policy for whatever runs next.
+    await registerInjector();
+  }
+
+  // Refusals are allowed only with a stated cause: the API server's "failed calling webhook" with the transport
+  // error while the webhook restarts, or the webhook's own answer naming what it could not read in time.
+  const causes: [string, RegExp][] = [
+    ["webhook unreachable", /failed calling webhook "[^"]+": .*(connection refused|connection reset|EOF|broken pipe|no such host|i\/o timeout|context deadline exceeded|Client\.Timeout|TLS handshake)/],
+    ["review deadline", /denied the request: review deadline \(\d+ ms\): \S.*/],
+    ["namespace unreadable", /denied the request: failed to get namespace "[^"]+": \S.*/],
+  ];
+  const refused = results.filter((r) => r.status !== 201);
+  const byCause = new Map<string, number>();
+  const examples = new Map<string, string>();
+  for (const r of refused) {
+    const cause = causes.find(([, pattern]) => pattern.test(r.error ?? ""))?.[0];
+    expect.soft(cause, `${r.name} refused (${r.status}) without a stated cause: ${r.error ?? ""}`).toBeDefined();
+    if (cause === undefined) continue;
+    byCause.set(cause, (byCause.get(cause) ?? 0) + 1);
+    if (!examples.has(cause)) examples.set(cause, r.error ?? "");
+  }
+  // None admitted without a proxy: neither in the answers nor in what the API server stored.
+  const admitted = results.filter((r) => r.status === 201);
+  expect(admitted.filter((r) => r.pod === undefined || layoutOf(r.pod) !== layout).map((r) => r.name)).toEqual([]);
+  const stored = await kubectl.list<Pod>("pods", namespace);
+  expect(stored.length).toBe(admitted.length);
+  expect(stored.filter((p) => layoutOf(p) !== layout).map((p) => p.metadata.name)).toEqual([]);
+
+  // Every review answered under the deadline (8 s by default), by either webhook process (both log to the file).
+  const reviews = (await (webhook as WebhookProcess).logRecords()).filter(
+    (r) => r["msg"] === "admission review" && r["namespace"] === namespace,
+  );
+  expect(reviews.length).toBeGreaterThanOrEqual(admitted.length);
+  const slowest = Math.max(...reviews.map((r) => Number(r["durationMs"])));
+  expect(reviews.filter((r) => !(Number(r["durationMs"]) <= 8000))).toEqual([]);
+
+  const withOwner = stored.filter((p) => ownerLabels(p)["linkerd.io/proxy-deployment"] === "faults-owner").length;
+  console.log(
+    `faults: ${admitted.length} of ${count} pods admitted, all injected (${withOwner} with the owner label); ` +
+      `${refused.length} refused: ${JSON.stringify(Object.fromEntries(byCause))}; slowest review ${slowest} ms; ` +
+      `${timeline.join("; ")}; for example: ${JSON.stringify(Object.fromEntries(examples))}`,
+  );
 });
 
 /** Sums the samples of a Prometheus counter whose labels include `match`. */

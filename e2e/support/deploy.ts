@@ -56,12 +56,21 @@ export interface ClientConfigChange {
   caBundle: string;
   /** Absent: keep deploy/'s policy. */
   failurePolicy?: "Ignore" | "Fail";
+  /**
+   * Test-only: pods labelled `CONFIG_PROBE_LABEL: <probe>` are left out by this version of the configuration, so
+   * that a dry run of such a pod shows when the API server has started using it (it applies changes
+   * asynchronously). No other pod is affected.
+   */
+  probe?: string;
 }
+
+export const CONFIG_PROBE_LABEL = "e2e.l5d-injector/config-probe";
 
 /**
  * deploy/'s MutatingWebhookConfiguration, changed only where a local process needs it: the webhook is reached by
  * URL instead of through a Service, verified with the suite's CA, and (per test) with another failurePolicy.
- * Selectors, rules, timeouts and review versions stay exactly as shipped, so the suite tests what users install.
+ * Selectors, rules, timeouts and review versions stay exactly as shipped, so the suite tests what users install
+ * (a `probe` adds one objectSelector term that excludes only the suite's probe pods).
  */
 export function pointAt(config: MutatingWebhookConfiguration, change: ClientConfigChange): MutatingWebhookConfiguration {
   const meta = config.metadata;
@@ -74,6 +83,15 @@ export function pointAt(config: MutatingWebhookConfiguration, change: ClientConf
       ...webhook,
       clientConfig: { url: change.url, caBundle: change.caBundle },
       ...(change.failurePolicy !== undefined ? { failurePolicy: change.failurePolicy } : {}),
+      ...(change.probe !== undefined ? { objectSelector: withProbe(webhook["objectSelector"], change.probe) } : {}),
     })),
+  };
+}
+
+function withProbe(selector: unknown, probe: string): Record<string, unknown> {
+  const current = (typeof selector === "object" && selector !== null ? selector : {}) as { matchExpressions?: unknown[] };
+  return {
+    ...current,
+    matchExpressions: [...(current.matchExpressions ?? []), { key: CONFIG_PROBE_LABEL, operator: "NotIn", values: [probe] }],
   };
 }

@@ -5,7 +5,7 @@
 import yargs, { type Argv } from "yargs";
 import type { FlagValue } from "./configuration.js";
 import type { CliIo } from "./io.js";
-import { PROXY_FLAGS } from "./proxy-flags.js";
+import { PROXY_FLAGS, yargsOption } from "./proxy-flags.js";
 
 export interface CliMeta {
   /** The tool's version, for `--version` and `linkerd.io/created-by`. */
@@ -38,11 +38,6 @@ function injectOptions(argv: Argv) {
       default: false,
       describe: "Render the proxy into the manifests instead of annotating them for the proxy injector",
     })
-    .option("enable-debug-sidecar", { type: "boolean", default: false, describe: "Add the linkerd-debug container" })
-    .option("close-wait-timeout", {
-      type: "string",
-      describe: "Go duration for the kernel's nf_conntrack_tcp_timeout_close_wait (e.g. 1m)",
-    })
     .option("values", {
       type: "string",
       describe: "Linkerd values file (YAML or JSON) used instead of the cluster's linkerd-config; repeatable, merged in order",
@@ -60,17 +55,7 @@ function injectOptions(argv: Argv) {
     })
     .option("disable-identity", { type: "boolean", hidden: true })
     .group(["values", "set", "ignore-cluster", "linkerd-namespace", "kubeconfig", "context"], CLUSTER_GROUP);
-  for (const flag of PROXY_FLAGS) {
-    command = command.option(flag.name, {
-      type: flag.type === "boolean" ? "boolean" : "string",
-      describe: flag.describe + (flag.type === "list" ? " (comma-separated, repeatable)" : ""),
-      ...(flag.alias === undefined ? {} : { alias: flag.alias }),
-      ...(flag.choices === undefined ? {} : { choices: [...flag.choices] }),
-      ...(flag.hidden === true ? { hidden: true } : {}),
-      ...(flag.deprecated === undefined ? {} : { deprecated: flag.deprecated }),
-      ...(flag.type === "boolean" ? {} : { requiresArg: true }),
-    });
-  }
+  for (const flag of PROXY_FLAGS) command = command.option(flag.name, yargsOption(flag));
   return command
     .group(
       PROXY_FLAGS.filter((flag) => flag.hidden !== true).map((flag) => flag.name),
@@ -169,12 +154,10 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
       manual: args.manual === true,
       valuesFiles: list(args.values),
       sets: list(args.set),
-      enableDebugSidecar: args["enable-debug-sidecar"] === true,
       ignoreCluster: args["ignore-cluster"] === true,
       linkerdNamespace: String(args["linkerd-namespace"]),
       kubeconfig: optionalString(args.kubeconfig),
       context: optionalString(args.context),
-      closeWaitTimeout: optionalString(args["close-wait-timeout"]),
       disableIdentity: args["disable-identity"] as boolean | undefined,
       proxyFlags: Object.fromEntries(PROXY_FLAGS.map((flag) => [flag.name, args[flag.name] as FlagValue | undefined])),
     },

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { getValue } from "@l5d-injector/injector-core";
-import type { JsonValue } from "@l5d-injector/injector-core";
+import type { JsonValue, ValuePath } from "@l5d-injector/injector-core";
 import { loadConfiguration, parseSet, type ConfigurationArgs, type FlagValue } from "./configuration.js";
 import { runInject } from "./inject.js";
-import { registryOverride } from "./proxy-flags.js";
 import { injectArgs, testdata, TOOL } from "./test-support/fixtures.js";
 import { memoryIo } from "./test-support/memory-io.js";
 
@@ -16,7 +15,6 @@ function args(overrides: Partial<ConfigurationArgs>): ConfigurationArgs {
     ignoreCluster: false,
     linkerdNamespace: "linkerd",
     proxyFlags: {},
-    enableDebugSidecar: false,
     ...overrides,
   };
 }
@@ -96,6 +94,16 @@ const FLAG_CASES: Record<string, FlagCase> = {
     annotations: { "config.linkerd.io/proxy-cpu-limit": "2" },
     values: { "proxy.resources.cpu.limit": "2", "proxy.runtime.workers.maximum": 2 },
   },
+  "--proxy-cpu-limit with surrounding spaces (written trimmed)": {
+    flags: { "proxy-cpu-limit": " 2 " },
+    annotations: { "config.linkerd.io/proxy-cpu-limit": "2" },
+    values: { "proxy.resources.cpu.limit": "2", "proxy.runtime.workers.maximum": 2 },
+  },
+  "--proxy-cpu-limit below a millicore (one core, as Kubernetes rounds up)": {
+    flags: { "proxy-cpu-limit": "0.0000001" },
+    annotations: { "config.linkerd.io/proxy-cpu-limit": "0.0000001" },
+    values: { "proxy.resources.cpu.limit": "0.0000001", "proxy.runtime.workers.maximum": 1 },
+  },
   "--proxy-memory-request": {
     flags: { "proxy-memory-request": "64Mi" },
     annotations: { "config.linkerd.io/proxy-memory-request": "64Mi" },
@@ -145,7 +153,9 @@ describe("proxy flags", () => {
     it(`${name} sets its value and its annotation`, async () => {
       const configuration = await configure({ proxyFlags: flags });
       expect(configuration.annotations).toEqual(annotations);
-      for (const [path, value] of Object.entries(values ?? {})) expect(getValue(configuration.configured, path)).toEqual(value);
+      for (const [path, value] of Object.entries(values ?? {})) {
+        expect(getValue(configuration.configured, path as ValuePath)).toEqual(value);
+      }
     });
   }
 
@@ -155,7 +165,7 @@ describe("proxy flags", () => {
   });
 
   it("--enable-debug-sidecar and --close-wait-timeout add their annotations, the duration in Go form", async () => {
-    const configuration = await configure({ enableDebugSidecar: true, closeWaitTimeout: "90s" });
+    const configuration = await configure({ proxyFlags: { "enable-debug-sidecar": true, "close-wait-timeout": "90s" } });
     expect(configuration.annotations).toEqual({
       "config.linkerd.io/enable-debug-sidecar": "true",
       "config.linkerd.io/close-wait-timeout": "1m30s",
@@ -171,13 +181,15 @@ describe("proxy flags", () => {
     const cases: Array<[Partial<ConfigurationArgs>, string]> = [
       [{ proxyFlags: { "admin-port": "http" } }, '--admin-port: must be a port number (0-65535), got "http"'],
       [{ proxyFlags: { "proxy-cpu-request": "lots" } }, '--proxy-cpu-request: "lots" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)'],
+      [{ proxyFlags: { "proxy-cpu-request": "1e400" } }, '--proxy-cpu-request: "1e400" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)'],
+      [{ proxyFlags: { "proxy-cpu-limit": "1e300" } }, '--proxy-cpu-limit: "1e300" is more CPU cores than the proxy can be given'],
       [{ proxyFlags: { "proxy-log-level": "" } }, "--proxy-log-level: must not be empty"],
       [{ proxyFlags: { "wait-before-exit-seconds": "-1" } }, '--wait-before-exit-seconds: must be an integer >= 0, got "-1"'],
       [
         { proxyFlags: { "proxy-cpu-request": "2", "proxy-cpu-limit": "1" } },
         "the cpu limit '1' cannot be lower than the cpu request '2'",
       ],
-      [{ closeWaitTimeout: "10" }, '--close-wait-timeout: "10" is not a Go duration (e.g. 90s, 1m30s, 2h)'],
+      [{ proxyFlags: { "close-wait-timeout": "10" } }, '--close-wait-timeout: "10" is not a Go duration (e.g. 90s, 1m30s, 2h)'],
     ];
     for (const [overrides, message] of cases) {
       const result = await loadConfiguration(args(overrides), memoryIo({ files: { "values.yaml": VALUES } }));
@@ -188,7 +200,7 @@ describe("proxy flags", () => {
   it("puts each annotation on the pod template of the output", async () => {
     const io = memoryIo({ files: { "values.yaml": VALUES, "manifest.yaml": testdata("deployment.yaml") } });
     const code = await runInject(
-      injectArgs({ proxyFlags: { "proxy-cpu-request": "1500m", "opaque-ports": "3306" }, enableDebugSidecar: true }),
+      injectArgs({ proxyFlags: { "proxy-cpu-request": "1500m", "opaque-ports": "3306", "enable-debug-sidecar": true } }),
       io,
       TOOL,
     );
@@ -228,12 +240,5 @@ describe("parseSet", () => {
 
   it("keeps the text of a number given for a string value", () => {
     expect(parseSet("proxy.resources.cpu.request=1", read)).toEqual({ ok: true, path: "proxy.resources.cpu.request", value: "1" });
-  });
-});
-
-describe("registryOverride", () => {
-  it("keeps the image's last path segment under the new registry", () => {
-    expect(registryOverride("cr.l5d.io/linkerd/proxy", "my.io/mirror/")).toBe("my.io/mirror/proxy");
-    expect(registryOverride("proxy", "my.io")).toBe("my.io/proxy");
   });
 });

@@ -1,11 +1,11 @@
 /**
  * The values injection runs with (spec §5.1, §5.5): the base (the cluster's `linkerd-config`, `--values` files
  * instead, or the built-in defaults with `--ignore-cluster`), then the flags and `--set` overrides on top. The
- * override annotations are what differs between the two, plus the annotation-only flags.
+ * override annotations are what differs between the two, plus those of the flags that exist only as annotations.
  */
 import { parse } from "yaml";
-import { formatGoDuration, getValue, overrideAnnotations, parseGoDuration, resolveValues, setValue } from "@l5d-injector/injector-core";
-import type { JsonValue, Values } from "@l5d-injector/injector-core";
+import { checkValuePath, formatIssue, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
+import type { Issue, JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import type { CliIo } from "./io.js";
 import { errorMessage, fileErrorReason } from "./io.js";
@@ -24,14 +24,15 @@ export interface ConfigurationArgs {
   context?: string | undefined;
   /** The proxy flags given on the command line, by long name (`proxy-cpu-request`); absent ones are undefined. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
-  enableDebugSidecar: boolean;
-  closeWaitTimeout?: string | undefined;
 }
 
 export interface Configuration {
   base: Values;
   configured: Values;
-  /** `config.*` annotations for the flags given (spec §5.5), plus `linkerd.io/inject: ingress` with `--ingress`. */
+  /**
+   * `config.*` annotations for the flags given (spec §5.5), plus `linkerd.io/inject: ingress` with `--ingress`, and
+   * those of the flags that exist only as annotations.
+   */
   annotations: Record<string, string>;
 }
 
@@ -52,17 +53,7 @@ export async function loadConfiguration(args: ConfigurationArgs, io: CliIo): Pro
   const overridden = applyOverrides(base, args);
   if (!overridden.ok) return overridden;
   const configured = overridden.values;
-
-  const annotations = { ...overrideAnnotations(configured, base) };
-  if (args.enableDebugSidecar) annotations["config.linkerd.io/enable-debug-sidecar"] = "true";
-  if (args.closeWaitTimeout !== undefined) {
-    const nanoseconds = parseGoDuration(args.closeWaitTimeout);
-    if (nanoseconds === undefined) {
-      return { ok: false, message: `--close-wait-timeout: "${args.closeWaitTimeout}" is not a Go duration (e.g. 90s, 1m30s, 2h)` };
-    }
-    // The annotation holds the duration's Go string form: `90s` is written `1m30s` (spec §2.1).
-    annotations["config.linkerd.io/close-wait-timeout"] = formatGoDuration(nanoseconds);
-  }
+  const annotations = { ...overrideAnnotations(configured, base), ...overridden.annotations };
   return { ok: true, configuration: { base, configured, annotations } };
 }
 
@@ -111,10 +102,13 @@ async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; valu
   return { ok: true, values };
 }
 
-function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; values: Values } | { ok: false; message: string } {
+type Overridden = { ok: true; values: Values; annotations: Record<string, string> } | { ok: false; message: string };
+
+function applyOverrides(base: Values, args: ConfigurationArgs): Overridden {
   let values = base;
-  const read = (path: string): JsonValue | undefined => getValue(values, path);
-  const change = (label: string, path: string, value: JsonValue): string | undefined => {
+  const annotations: Record<string, string> = {};
+  const read = (path: ValuePath): JsonValue | undefined => getValue(values, path) as JsonValue | undefined;
+  const change = (label: string, path: ValuePath, value: JsonValue): string | undefined => {
     const result = setValue(values, path, value);
     if (!result.ok) return `${label}: ${describeIssues(result.issues)}`;
     values = result.values;
@@ -130,18 +124,24 @@ function applyOverrides(base: Values, args: ConfigurationArgs): { ok: true; valu
       const problem = change(`--${flag.name}`, path, value);
       if (problem !== undefined) return { ok: false, message: problem };
     }
+    Object.assign(annotations, outcome.annotations);
   }
 
   for (const entry of args.sets) {
-    const parsed = parseSet(entry, read);
+    const parsed = parseSet(entry, (text) => {
+      const path = checkValuePath(values, text);
+      return path.ok ? read(path.path) : undefined;
+    });
     if (!parsed.ok) return parsed;
-    const problem = change(`--set ${entry}`, parsed.path, parsed.value);
+    const path = checkValuePath(values, parsed.path);
+    if (!path.ok) return { ok: false, message: `--set ${entry}: ${describeIssues(path.issues)}` };
+    const problem = change(`--set ${entry}`, path.path, parsed.value);
     if (problem !== undefined) return { ok: false, message: problem };
   }
 
   const problems = crossCheckResources(read);
   if (problems.length > 0) return { ok: false, message: problems.join("; ") };
-  return { ok: true, values };
+  return { ok: true, values, annotations };
 }
 
 /** A repeated flag: list flags (pflag string slices) join every occurrence with commas; others keep the last. */
@@ -180,6 +180,6 @@ export function parseSet(
   return { ok: true, path, value };
 }
 
-function describeIssues(issues: ReadonlyArray<{ message: string; path?: string }>): string {
-  return issues.map((issue) => issue.message).join("; ");
+function describeIssues(issues: readonly Issue[]): string {
+  return issues.map(formatIssue).join("; ");
 }

@@ -250,7 +250,7 @@ describe("runInject on bad input", () => {
 
   it("rejects an unknown --set path, an ill-typed value and a --set without =", async () => {
     const unknown = await inject({ sets: ["proxy.nope=1"] });
-    expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: 'Error: --set proxy.nope=1: unknown values path "proxy.nope"\n' });
+    expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: "Error: --set proxy.nope=1: proxy.nope: unknown values path\n" });
     const illTyped = await inject({ sets: ["proxy.ports.admin=abc"] });
     expect(illTyped).toMatchObject({ code: 1, stdout: "" });
     expect(illTyped.stderr).toBe('Error: --set proxy.ports.admin=abc: proxy.ports.admin: expected number, got string "abc"\n');
@@ -278,6 +278,48 @@ describe("runInject on bad input", () => {
       stdout: "",
       stderr: "Error: --disable-identity is no longer supported; identity is always required\n",
     });
+  });
+});
+
+describe("runInject with Linkerd's free-form proxy parameters", () => {
+  /** The proxy's `LINKERD2_PROXY_INBOUND_*` / `OUTBOUND_*` parameter variables (keep-alives and the like), by name. */
+  async function proxyParams(args: Partial<InjectArgs>, files: Record<string, string> = {}) {
+    const { code, stdout, stderr } = await inject({ manual: true, ...args }, { files });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '\ndeployment "web" injected\n\n' });
+    const template = podTemplate(documents(stdout)[0] as JsonValue);
+    const proxy = [...template.spec.initContainers, ...template.spec.containers].find((c: { name: string }) => c.name === "linkerd-proxy");
+    const env = proxy.env as Array<{ name: string; value?: string }>;
+    return Object.fromEntries(
+      env.filter((e) => /^LINKERD2_PROXY_(IN|OUT)BOUND_(SERVER|SCOPE)_/.test(e.name)).map((e) => [e.name, e.value]),
+    );
+  }
+
+  it("takes any --set proxy.inbound.<scope>.<proto>.<param> and names it as Linkerd's template does", async () => {
+    expect(await proxyParams({ sets: ["proxy.inbound.scope.proto.appleSauce=valueA"] })).toEqual({
+      LINKERD2_PROXY_INBOUND_SCOPE_PROTO_APPLE_SAUCE: "valueA",
+      LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+    });
+  });
+
+  it("emits only the inbound parameters a values file gives: its map replaces the default one", async () => {
+    const values = VALUES.replace("\nproxy:\n", "\nproxy:\n  inbound:\n    server:\n      http2:\n        keepAliveInterval: 20s\n");
+    expect(await proxyParams({}, { "values.yaml": values })).toEqual({
+      LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "20s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+    });
+  });
+
+  it("emits no inbound parameter for proxy.inbound: {}", async () => {
+    const values = VALUES.replace("\nproxy:\n", "\nproxy:\n  inbound: {}\n");
+    expect(await proxyParams({}, { "values.yaml": values })).toEqual({
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
+      LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_TIMEOUT: "3s",
+    });
+    expect(await proxyParams({ sets: ["proxy.outbound={}"] }, { "values.yaml": values })).toEqual({});
   });
 });
 

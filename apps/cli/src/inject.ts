@@ -2,7 +2,7 @@
  * `injector inject`: adds the Linkerd proxy to the workloads of an input (spec §5.3), printing the manifests on
  * stdout and a report on stderr, input file by input file.
  */
-import { applyPatch, canonicalRemovals, injectObject, uninjectObject } from "@l5d-injector/injector-core";
+import { applyPatch, canonicalRemovals, formatIssue, injectObject, uninjectObject } from "@l5d-injector/injector-core";
 import type { InjectOptions, Issue, JsonValue } from "@l5d-injector/injector-core";
 import { loadConfiguration, type FlagValue } from "./configuration.js";
 import type { CliIo } from "./io.js";
@@ -15,12 +15,10 @@ export interface InjectArgs extends CommandArgs {
   manual: boolean;
   valuesFiles: readonly string[];
   sets: readonly string[];
-  enableDebugSidecar: boolean;
   ignoreCluster: boolean;
   linkerdNamespace: string;
   kubeconfig?: string | undefined;
   context?: string | undefined;
-  closeWaitTimeout?: string | undefined;
   disableIdentity?: boolean | undefined;
   /** The proxy flags given, by long name. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
@@ -62,7 +60,7 @@ export async function runInject(args: InjectArgs, io: CliIo, tool: ToolInfo): Pr
 export function injectTransform(options: InjectOptions): DocumentTransform {
   return (value: JsonValue): DocumentOutcome => {
     const uninjected = uninjectObject(value);
-    if (!uninjected.ok) return { ok: false, messages: uninjected.issues.map((issue) => issue.message) };
+    if (!uninjected.ok) return { ok: false, messages: uninjected.issues.map(formatIssue) };
     // Most inputs carry no proxy to take out: then the document itself goes on (the core never changes its input).
     const injected = injectObject(uninjected.patch.length === 0 ? value : uninjected.object, options);
     if (!injected.ok) return { ok: false, messages: injected.issues.map(describeIssue) };
@@ -81,8 +79,8 @@ export function injectTransform(options: InjectOptions): DocumentTransform {
 
 function describeIssue(issue: Issue): string {
   // Linkerd's sentence names no way out; the built-in defaults (--ignore-cluster) are the usual way in.
-  if (issue.path === "identityTrustAnchorsPEM") {
+  if (issue.code === "render_failed" && issue.path.length === 1 && issue.path[0] === "identityTrustAnchorsPEM") {
     return `${issue.message}: set identityTrustAnchorsPEM with --values FILE or --set (the built-in defaults have none)`;
   }
-  return issue.message;
+  return formatIssue(issue);
 }

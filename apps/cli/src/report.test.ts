@@ -29,9 +29,9 @@ function report(overrides: Partial<ResourceReport>): ResourceReport {
 
 describe("renderInjectReport", () => {
   it("names each annotation value the injection could not use", () => {
-    const warnings = [{ code: "invalid_annotation" as const, path: "config.linkerd.io/admin-port", message: 'unable to parse config.linkerd.io/admin-port "abc" as a 32-bit integer' }];
+    const warnings = [{ code: "invalid_annotation" as const, path: ["config.linkerd.io/admin-port"], message: 'unable to parse "abc" as a 32-bit integer' }];
     expect(renderInjectReport([report({ warnings })], { verbose: false, color: false })).toBe(
-      '\n‼ deployment/web: unable to parse config.linkerd.io/admin-port "abc" as a 32-bit integer\n\ndeployment "web" injected\n\n',
+      '\n‼ deployment/web: config.linkerd.io/admin-port: unable to parse "abc" as a 32-bit integer\n\ndeployment "web" injected\n\n',
     );
   });
 

@@ -2,7 +2,7 @@
  * The reports printed on stderr after each input's manifests, byte for byte as `linkerd inject` / `uninject`
  * print them (spec §5.6, §5.7).
  */
-import type { ResourceReport } from "@l5d-injector/injector-core";
+import { formatIssue, type ResourceReport } from "@l5d-injector/injector-core";
 
 export interface ReportOptions {
   verbose: boolean;
@@ -67,7 +67,7 @@ export function renderInjectReport(reports: readonly ResourceReport[], options: 
   // Annotation values the injection could not use (it kept the configured value instead). Linkerd logs these only
   // at debug level; a setting that silently does nothing is worth a line.
   for (const report of reports) {
-    for (const warning of report.warnings) checks.push(`${warn} ${report.resName}: ${warning.message}`);
+    for (const warning of report.warnings) checks.push(`${warn} ${report.resName}: ${formatIssue(warning)}`);
   }
 
   const lines = ["", ...checks];

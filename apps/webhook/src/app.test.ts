@@ -3,6 +3,7 @@ import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
 import type { AdmissionReview } from "./admission.js";
+import { LookupError } from "./kube.js";
 import {
   clusterFixture,
   decodePatch,
@@ -66,7 +67,8 @@ describe("pods, by owner", () => {
       owner: { kind: "deployment", name: "web" },
       label: ["linkerd.io/proxy-deployment", "web"],
       event: { kind: "Deployment", name: "web", uid: "c08eaca1-437d-441f-9f08-facf6cb6a426" },
-      lookups: ["namespace/shop", "replicaset/shop/web-55966c78fc"],
+      // The owner first: a ReplicaSet or Job just read is what tells the namespace look-up to read through.
+      lookups: ["replicaset/shop/web-55966c78fc", "namespace/shop"],
     },
     {
       fixture: "pod-statefulset.json",
@@ -87,7 +89,7 @@ describe("pods, by owner", () => {
       owner: { kind: "job", name: "migrate" },
       label: ["linkerd.io/proxy-job", "migrate"],
       event: { kind: "Job", name: "migrate" },
-      lookups: ["namespace/shop", "job/shop/migrate"],
+      lookups: ["job/shop/migrate", "namespace/shop"],
     },
     {
       // Linkerd has no owner label for a CronJob's pods (spec §8 item 13); the event goes to the CronJob.
@@ -95,7 +97,7 @@ describe("pods, by owner", () => {
       owner: { kind: "cronjob", name: "backup" },
       label: undefined,
       event: { kind: "CronJob", name: "backup", uid: "44702d41-7ca3-4303-a71b-821c36d0b72f" },
-      lookups: ["namespace/shop", "job/shop/backup-29016180"],
+      lookups: ["job/shop/backup-29016180", "namespace/shop"],
     },
     {
       // A bare pod does not exist yet at admission: no object to put an event on.
@@ -300,10 +302,10 @@ describe("errors and logs", () => {
     });
   });
 
-  it("answers an unreachable API as a handler error, and logs it", async () => {
+  it("refuses a pod whose namespace the API cannot give, naming the cause, and logs it", async () => {
     const harness = makeHarness({
       lookups: {
-        namespace: () => Promise.reject(new Error("failed to get namespace \"shop\": 503 etcdserver: leader changed")),
+        namespace: () => Promise.reject(new LookupError("server_error", 'failed to get namespace "shop": 503 etcdserver: leader changed')),
         replicaSet: () => Promise.resolve(null),
         job: () => Promise.resolve(null),
       },
@@ -315,27 +317,37 @@ describe("errors and logs", () => {
       allowed: false,
       status: { message: 'failed to get namespace "shop": 503 etcdserver: leader changed' },
     });
-    expect(harness.logLines().some((l) => l["level"] === "error" && String(l["msg"]).startsWith("failed to run webhook handler"))).toBe(true);
+    const line = harness.logLines().find((l) => l["msg"] === "admission review");
+    expect(line).toMatchObject({ level: "warn", outcome: "error", reason: 'failed to get namespace "shop": 503 etcdserver: leader changed' });
   });
 
-  it("falls back to the direct parent when the owner look-up fails", async () => {
+  it("injects without an owner label when the owner look-up fails, logs it and counts it", async () => {
     const cluster = clusterFixture();
     const lookups = tableLookups(cluster);
-    lookups.replicaSet = () => Promise.reject(new Error("ERR_KUBE_TIMEOUT: no answer from the API server in 3000 ms"));
+    lookups.replicaSet = () => Promise.reject(new LookupError("throttled", "failed to get replicaset shop/web-55966c78fc: 429 slow down"));
     const harness = makeHarness({ lookups });
     const body = readJsonFixture<AdmissionReview>("reviews", "pod-deployment.json");
     const res = await request(createApp(harness.deps)).post("/").send(body).expect(200);
+    expect(res.body.response.allowed).toBe(true);
     const patched = applyPatch(body.request.object as JsonValue, decodePatch(res.body.response) as never);
-    expect(labelsOf(patched)["linkerd.io/proxy-replicaset"]).toBe("web-55966c78fc");
-    expect(harness.logLines().some((l) => String(l["msg"]).includes("owner look-up failed"))).toBe(true);
+    expect(containerNames(patched, "initContainers")).toContain("linkerd-proxy");
+    expect(Object.keys(labelsOf(patched)).filter((k) => k.startsWith("linkerd.io/proxy-"))).toEqual([]);
+    expect(harness.logLines().some((l) => String(l["msg"]).includes("owner look-up failed (throttled)"))).toBe(true);
+    expect(await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", { kind: "replicaset", reason: "throttled" })).toBe(1);
+    expect(await metricValue(harness.registry, "proxy_inject_admission_requests_total", { owner_kind: "" })).toBe(1);
   });
 
   it("logs one structured line per review with uid, kind, namespace, name, outcome, reason and duration", async () => {
-    const harness = makeHarness({ lookups: tableLookups(clusterFixture()) });
-    harness.deps.clock = (() => {
-      let t = 0;
-      return () => (t += 2.5);
-    })();
+    // The review takes 2.5 ms: the clock moves while the namespace is looked up.
+    let t = 0;
+    const lookups = tableLookups(clusterFixture());
+    const namespace = lookups.namespace;
+    lookups.namespace = (name, options) => {
+      t += 2.5;
+      return namespace(name, options);
+    };
+    const harness = makeHarness({ lookups });
+    harness.deps.clock = () => t;
     const body = readJsonFixture<AdmissionReview>("reviews", "pod-host-network.json");
     await request(createApp(harness.deps)).post("/").send(body).expect(200);
     const lines = harness.logLines().filter((l) => l["msg"] === "admission review");

@@ -1,6 +1,10 @@
-import { getValue } from "@l5d-injector/injector-core";
+import { applyPatch, getValue, type JsonValue } from "@l5d-injector/injector-core";
+import request from "supertest";
 import { describe, expect, it } from "vitest";
+import type { AdmissionReview } from "./admission.js";
+import { createApp } from "./app.js";
 import { buildSnapshot, ConfigStore, hasTrustAnchors } from "./config-store.js";
+import { clusterFixture, decodePatch, makeHarness, readJsonFixture, tableLookups } from "./test-support/harness.js";
 
 const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
@@ -40,6 +44,11 @@ describe("buildSnapshot", () => {
     if (!r.ok) expect(r.message).toMatch(message);
   });
 
+  it("names the path of an invalid value once", () => {
+    const r = buildSnapshot({ valuesText: "proxy:\n  uid: lots\n" }, { nativeSidecars: true });
+    expect(r).toEqual({ ok: false, message: 'invalid values: proxy.uid: expected number, got string "lots"' });
+  });
+
   it("caps YAML alias expansion", () => {
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
     const r = buildSnapshot({ valuesText: bomb }, { nativeSidecars: true });
@@ -61,5 +70,34 @@ describe("ConfigStore", () => {
     const store = new ConfigStore({ ok: false, message: "not loaded" });
     store.update({ valuesText: "proxy: [" }, { nativeSidecars: true });
     expect(store.current()).toMatchObject({ ok: false, message: expect.stringMatching(/^failed to parse values/) });
+  });
+});
+
+describe("free-form proxy parameters in the values file", () => {
+  /** The `proxy.inbound` / `proxy.outbound` variables of the proxy the webhook injects with `valuesText`. */
+  async function proxyParams(valuesText: string): Promise<Record<string, string | undefined>> {
+    const built = buildSnapshot({ valuesText, trustRootsPem: PEM }, { nativeSidecars: true });
+    if (!built.ok) throw new Error(built.message);
+    const harness = makeHarness({ snapshot: built.snapshot, lookups: tableLookups(clusterFixture()) });
+    const body = readJsonFixture<AdmissionReview>("reviews", "pod-deployment.json");
+    const res = await request(createApp(harness.deps)).post("/").send(body).expect(200);
+    const pod = applyPatch(body.request.object as JsonValue, decodePatch(res.body.response) as never) as {
+      spec: { initContainers: Array<{ name: string; env?: Array<{ name: string; value?: string }> }> };
+    };
+    const proxy = pod.spec.initContainers.find((c) => c.name === "linkerd-proxy");
+    const env = proxy?.env ?? [];
+    return Object.fromEntries(
+      env.filter((e) => /^LINKERD2_PROXY_(IN|OUT)BOUND_(SERVER|SCOPE)_/.test(e.name)).map((e) => [e.name, e.value]),
+    );
+  }
+
+  it("emits only the keep-alive a values file gives for proxy.inbound, and none for proxy.outbound: {}", async () => {
+    const text = "proxy:\n  inbound:\n    server:\n      http2:\n        keepAliveInterval: 20s\n  outbound: {}\n";
+    expect(await proxyParams(text)).toEqual({ LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "20s" });
+  });
+
+  it("names any scope, protocol and parameter as Linkerd's template does", async () => {
+    const text = "proxy:\n  inbound: {}\n  outbound:\n    scope:\n      proto:\n        appleSauce: valueA\n";
+    expect(await proxyParams(text)).toEqual({ LINKERD2_PROXY_OUTBOUND_SCOPE_PROTO_APPLE_SAUCE: "valueA" });
   });
 });

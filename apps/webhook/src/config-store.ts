@@ -1,4 +1,4 @@
-import { resolveValues, type Values } from "@l5d-injector/injector-core";
+import { formatIssue, resolveValues, type Values } from "@l5d-injector/injector-core";
 import { parse as parseYaml } from "yaml";
 import type { ConfigSnapshot } from "./review.js";
 
@@ -40,7 +40,7 @@ export function buildSnapshot(inputs: ConfigInputs, cluster: ClusterFacts): Buil
   if (!resolved.ok) {
     return {
       ok: false,
-      message: `invalid values: ${resolved.issues.map((i) => (i.path !== undefined ? `${i.path}: ${i.message}` : i.message)).join("; ")}`,
+      message: `invalid values: ${resolved.issues.map(formatIssue).join("; ")}`,
     };
   }
   return {

@@ -51,12 +51,24 @@ describe("parseFlags", () => {
     expect(parseFlags(["--max-inflight-bytes", "1000000"])).toMatchObject({ ok: true, flags: { maxInflightBytes: 1_000_000 } });
   });
 
+  it("takes the review timeout in seconds, below the webhook's timeoutSeconds", () => {
+    expect(parseFlags([])).toMatchObject({ ok: true, flags: { reviewTimeoutSeconds: 8, namespaceResyncSeconds: 300 } });
+    expect(parseFlags(["--review-timeout", "2.5", "--namespace-resync", "60"])).toMatchObject({
+      ok: true,
+      flags: { reviewTimeoutSeconds: 2.5, namespaceResyncSeconds: 60 },
+    });
+  });
+
   it.each([
     [["--shutdown-delay=-1"], /invalid --shutdown-delay "-1"/],
     [["--max-connections", "0"], /invalid --max-connections "0"/],
     [["--max-connections", "1.5"], /invalid --max-connections "1.5"/],
     [["--max-inflight-bytes", "lots"], /invalid --max-inflight-bytes "lots"/],
     [["--max-concurrent-reviews", "none"], /invalid --max-concurrent-reviews "none"/],
+    [["--review-timeout", "0"], /invalid --review-timeout "0"/],
+    [["--review-timeout", "30"], /below the webhook's timeoutSeconds/],
+    [["--review-timeout", "soon"], /invalid --review-timeout "soon"/],
+    [["--namespace-resync", "0"], /invalid --namespace-resync "0"/],
     [["--log-level", "loud"], /invalid --log-level "loud"/],
     [["--log-format", "xml"], /invalid --log-format "xml"/],
     [["--addr", "8443"], /invalid --addr "8443"/],

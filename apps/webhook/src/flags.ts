@@ -30,8 +30,13 @@ export interface Flags {
   maxInflightBytes: number;
   /** Reviews read or reviewed at once at most. */
   maxConcurrentReviews: number;
-  /** Seconds a Namespace read from the API stays cached (owners are cached longer: they do not change). */
-  namespaceCacheSeconds: number;
+  /**
+   * Seconds within which every review is answered, look-ups included. Must stay below the webhook configuration's
+   * timeoutSeconds (10 in deploy/): after that the API server has given up on the answer.
+   */
+  reviewTimeoutSeconds: number;
+  /** Seconds between full re-lists of the namespace watch. */
+  namespaceResyncSeconds: number;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -62,7 +67,8 @@ const OPTIONS = {
   "max-connections": { type: "string", default: "1024" },
   "max-inflight-bytes": { type: "string", default: "64Mi" },
   "max-concurrent-reviews": { type: "string", default: "512" },
-  "namespace-cache-ttl": { type: "string", default: "5" },
+  "review-timeout": { type: "string", default: "8" },
+  "namespace-resync": { type: "string", default: "300" },
   // Accepted so that Linkerd's own proxy-injector args keep working; pprof is not offered.
   "enable-pprof": { type: "boolean" },
   dev: { type: "boolean", default: false },
@@ -106,7 +112,10 @@ A Linkerd-compatible proxy-injector admission webhook.
   --max-inflight-bytes SIZE   memory the reviews in flight may hold: body bytes, plus 64 per JSON value once
                               decoded; beyond it, 503 at once (default 64Mi; Ki, Mi, Gi or plain bytes)
   --max-concurrent-reviews N  requests read or reviewed at once; beyond it, 503 at once (default 512)
-  --namespace-cache-ttl SECONDS  how long a Namespace read stays cached (default 5)
+  --review-timeout SECONDS    every review is answered within this, Kubernetes look-ups included (default 8);
+                              keep it below the webhook configuration's timeoutSeconds (10), after which the
+                              API server stops waiting and applies the failurePolicy
+  --namespace-resync SECONDS  how often the namespace watch lists all namespaces again (default 300)
   --dev                       run locally without a cluster: self-signed certificate, built-in values,
                               a throwaway trust anchor, no look-ups
   -h, --help                  show this help
@@ -165,9 +174,17 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       message: `invalid --max-concurrent-reviews "${v["max-concurrent-reviews"]}": expected a positive integer`,
     };
   }
-  const nsTtl = Number(v["namespace-cache-ttl"]);
-  if (!Number.isFinite(nsTtl) || nsTtl < 0) {
-    return { ok: false, message: `invalid --namespace-cache-ttl "${v["namespace-cache-ttl"]}": expected seconds` };
+  const reviewTimeout = Number(v["review-timeout"]);
+  // 30 s is the most a webhook configuration's timeoutSeconds may say: a longer review would never be heard.
+  if (!Number.isFinite(reviewTimeout) || reviewTimeout <= 0 || reviewTimeout >= 30) {
+    return {
+      ok: false,
+      message: `invalid --review-timeout "${v["review-timeout"]}": expected seconds, more than 0 and below the webhook's timeoutSeconds (at most 30)`,
+    };
+  }
+  const resync = Number(v["namespace-resync"]);
+  if (!Number.isFinite(resync) || resync < 1) {
+    return { ok: false, message: `invalid --namespace-resync "${v["namespace-resync"]}": expected seconds (at least 1)` };
   }
   return {
     ok: true,
@@ -191,7 +208,8 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       maxConnections,
       maxInflightBytes: Math.floor(maxInflightBytes),
       maxConcurrentReviews,
-      namespaceCacheSeconds: nsTtl,
+      reviewTimeoutSeconds: reviewTimeout,
+      namespaceResyncSeconds: resync,
     },
   };
 }

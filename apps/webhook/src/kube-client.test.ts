@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kubeLookups, parseServerVersion, supportsNativeSidecars, type KubeApi } from "./kube-client.js";
+import { kubeLookups, parseRetryAfter, parseServerVersion, supportsNativeSidecars, type KubeApi } from "./kube-client.js";
 
 describe("server version", () => {
   it.each([
@@ -23,7 +23,10 @@ describe("kubeLookups", () => {
       paths,
       request: async (_method, path) => {
         paths.push(path);
-        return responses[path] ?? { status: 404, body: { kind: "Status", message: "not found" } };
+        return { headers: {}, ...(responses[path] ?? { status: 404, body: { kind: "Status", message: "not found" } }) };
+      },
+      stream: async () => {
+        throw new Error("not used");
       },
       create: async () => 201,
       patch: async () => 200,
@@ -40,6 +43,7 @@ describe("kubeLookups", () => {
     });
     const lookups = kubeLookups(fake);
     expect(await lookups.namespace("shop")).toEqual({ name: "shop", annotations: { "linkerd.io/inject": "enabled" }, ownerReferences: [] });
+    expect((await lookups.replicaSet("shop", "web-1"))?.uid).toBe("u");
     expect((await lookups.replicaSet("shop", "web-1"))?.ownerReferences).toEqual([{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }]);
     expect(await lookups.job("shop", "a/b")).toBeNull();
     expect(fake.paths).toContain("/apis/batch/v1/namespaces/shop/jobs/a%2Fb");
@@ -47,6 +51,28 @@ describe("kubeLookups", () => {
 
   it("rejects with the API's message on other failures", async () => {
     const lookups = kubeLookups(api({ "/api/v1/namespaces/shop": { status: 403, body: { message: 'namespaces "shop" is forbidden' } } }));
-    await expect(lookups.namespace("shop")).rejects.toThrow('failed to get namespace "shop": 403 namespaces "shop" is forbidden');
+    await expect(lookups.namespace("shop")).rejects.toMatchObject({
+      reason: "forbidden",
+      message: 'failed to get namespace "shop": 403 namespaces "shop" is forbidden',
+    });
+  });
+
+  it("keeps the resourceVersion and labels, which the namespace watch compares and stores", async () => {
+    const lookups = kubeLookups(
+      api({ "/api/v1/namespaces/shop": { status: 200, body: { metadata: { name: "shop", resourceVersion: "42", labels: { team: "a", n: 1 } } } } }),
+    );
+    expect(await lookups.namespace("shop")).toMatchObject({ resourceVersion: "42", labels: { team: "a" } });
+  });
+});
+
+describe("parseRetryAfter", () => {
+  it.each([
+    ["3", 3000],
+    [" 0 ", 0],
+    ["Thu, 01 Jan 1970 00:00:05 GMT", 5000],
+    ["soon", undefined],
+    [undefined, undefined],
+  ])("%j is %j ms", (value, expected) => {
+    expect(parseRetryAfter(value, 0)).toBe(expected);
   });
 });

@@ -18,7 +18,7 @@ import { createApp } from "./app.js";
 import { ConfigStore, hasTrustAnchors, type ClusterFacts, type ConfigInputs } from "./config-store.js";
 import { createEventRecorder } from "./events.js";
 import { parseFlags, parseListenAddress, USAGE, type Flags } from "./flags.js";
-import { cachedLookups, type EventRecorder, type KubeLookups } from "./kube.js";
+import { clusterLookups, type EventRecorder, type KubeLookups } from "./kube.js";
 import { createLogger } from "./logger.js";
 import { createMetrics } from "./metrics.js";
 import { startHttpServer, startHttpsServer } from "./server.js";
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
     createdBy: `l5d-injector/webhook ${version}`,
     logger,
     clock: () => performance.now(),
+    reviewTimeoutMs: flags.reviewTimeoutSeconds * 1000,
     limits: { maxInflightBytes: flags.maxInflightBytes, maxConcurrentReviews: flags.maxConcurrentReviews },
   });
 
@@ -232,8 +233,17 @@ async function connect(
     return undefined;
   }
   const { connectKube, kubeLookups, readServerVersion, supportsNativeSidecars } = await import("./kube-client.js");
+  const { NamespaceWatch } = await import("./namespace-watch.js");
   const api = await connectKube({ kubeconfig: flags.kubeconfig, inCluster });
   if (api === undefined) return undefined;
+  // Namespaces come from a watch: started first, so that its list runs while the version is read.
+  const watch = new NamespaceWatch({
+    api,
+    log: logger,
+    now: () => performance.now(),
+    resyncMs: flags.namespaceResyncSeconds * 1000,
+  });
+  watch.start();
   const podName = process.env["POD_NAME"];
   const podNamespace = process.env["POD_NAMESPACE"];
   const events = createEventRecorder({
@@ -246,7 +256,7 @@ async function connect(
 
   let cluster: ClusterFacts = { nativeSidecars: true };
   try {
-    const version = await readServerVersion(api);
+    const version = await readServerVersion(api, AbortSignal.timeout(5000));
     cluster = { nativeSidecars: supportsNativeSidecars(version), version: version.gitVersion };
     logger.info({ server: api.server, version: version.gitVersion }, "connected to the Kubernetes API");
     if (!cluster.nativeSidecars) {
@@ -266,10 +276,12 @@ async function connect(
   } catch (error) {
     logger.error({ err: error }, "cannot read the Kubernetes version; assuming native sidecars are supported");
   }
-  const lookups = cachedLookups(kubeLookups(api), {
-    now: () => performance.now(),
-    namespaceTtlMs: flags.namespaceCacheSeconds * 1000,
-  });
+  // Serve once the namespaces are listed, or after a few seconds without them: until the watch has synced, each
+  // review reads its namespace from the API (within its deadline).
+  if (!(await watch.whenSynced(5000))) {
+    logger.warn("the namespace watch has not synced yet: namespaces are read from the API until it has");
+  }
+  const lookups = clusterLookups({ direct: kubeLookups(api), namespaces: watch.store, now: () => performance.now() });
   return { lookups, events, cluster };
 }
 

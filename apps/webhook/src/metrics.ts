@@ -38,6 +38,8 @@ export interface WebhookMetrics {
   countRequest(labels: ReviewLabels): void;
   countResponse(labels: ReviewLabels, skip: boolean, skipReason: string): void;
   observeDuration(kind: string, outcome: ReviewOutcome, seconds: number): void;
+  /** A ReplicaSet or Job that could not be read (the pod was injected without an owner label). */
+  countOwnerLookupFailure(ownerKind: string, reason: string): void;
 }
 
 /**
@@ -76,6 +78,12 @@ export function createMetrics(registry: Registry): WebhookMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
+  const ownerLookupFailures = new Counter({
+    name: "proxy_inject_owner_lookup_failures_total",
+    help: "Owner (ReplicaSet, Job) look-ups that failed or ran out of time; those pods were injected without an owner label.",
+    labelNames: ["kind", "reason"],
+    registers: [registry],
+  });
   return {
     countRequest(labels) {
       requests.inc(labelKey(labels), () => toLabelValues(labels));
@@ -90,6 +98,9 @@ export function createMetrics(registry: Registry): WebhookMetrics {
     },
     observeDuration(kind, outcome, seconds) {
       duration.observe({ kind, outcome }, seconds);
+    },
+    countOwnerLookupFailure(ownerKind, reason) {
+      ownerLookupFailures.inc({ kind: ownerKind, reason });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { OwnerReference } from "./kube.js";
+import { LookupError, type OwnerReference } from "./kube.js";
 import { readOwnerReferences, resolveOwner } from "./owner.js";
 import { tableLookups } from "./test-support/harness.js";
 
@@ -41,6 +41,19 @@ describe("resolveOwner (Linkerd's GetOwnerKindAndName)", () => {
   it("points events at the resolved owner with its uid", async () => {
     const owner = await resolveOwner({ name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] }, "ns", lookups);
     expect(owner.parent).toEqual({ apiVersion: "v1", kind: "Deployment", name: "web", namespace: "ns", uid: "web-uid" });
+  });
+
+  it("reports an owner that cannot be read, with the failure's reason, instead of throwing", async () => {
+    const failing = {
+      ...lookups,
+      replicaSet: () => Promise.reject(new LookupError("unreachable", "failed to get replicaset ns/rs-of-deploy: connect ECONNREFUSED")),
+    };
+    const owner = await resolveOwner({ name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] }, "ns", failing);
+    expect(owner).toMatchObject({
+      kind: "replicaset",
+      name: "rs-of-deploy",
+      lookupError: { reason: "unreachable", ownerKind: "replicaset", message: "failed to get replicaset ns/rs-of-deploy: connect ECONNREFUSED" },
+    });
   });
 
   it("falls back to the direct parent without look-ups", async () => {

@@ -7,9 +7,17 @@ import {
   type Values,
 } from "@l5d-injector/injector-core";
 import type { AdmissionRequest, AdmissionResponse } from "./admission.js";
-import type { EventRecorder, KubeLookups } from "./kube.js";
+import { abortable, startDeadline } from "./deadline.js";
+import { describeLookupFailure, LookupError, type EventRecorder, type KubeLookups, type OwnerReference } from "./kube.js";
 import type { ReviewLabels, ReviewOutcome, WebhookMetrics } from "./metrics.js";
-import { readOwnerReferences, resolveOwner, type ResolvedOwner } from "./owner.js";
+import { directOwner, readOwnerReferences, resolveOwner, type ResolvedOwner } from "./owner.js";
+
+/**
+ * The default `--review-timeout`: a review's look-ups all end by then, and the answer goes out. It must stay below
+ * the MutatingWebhookConfiguration's `timeoutSeconds` (10 s in deploy/, Linkerd's default) with room for the network
+ * and a busy event loop: past that the API server no longer listens and applies the failurePolicy instead.
+ */
+export const DEFAULT_REVIEW_TIMEOUT_MS = 8000;
 
 /** What the handler needs of the configuration: resolved once per values/trust-roots change, never per request. */
 export type ConfigSnapshot =
@@ -32,6 +40,10 @@ export interface ReviewDeps {
   linkerdNamespace: string;
   /** The `linkerd.io/created-by` value, e.g. `l5d-injector/webhook 0.1.0`. */
   createdBy: string;
+  /** Milliseconds, monotonic (`performance.now`): the review deadline's clock. */
+  clock: () => number;
+  /** Every look-up of a review ends within this (default DEFAULT_REVIEW_TIMEOUT_MS). */
+  reviewTimeoutMs?: number | undefined;
 }
 
 /** The answer to one review plus what the app logs about it. */
@@ -84,28 +96,55 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
   const config = deps.config();
   if (!config.ok) return fail(config.message);
 
+  const podMeta = { name, ownerReferences: kind === "pod" ? readOwnerReferences(meta["ownerReferences"]) : [] };
   let namespaceAnnotations: Record<string, string> = {};
-  if (deps.lookups !== undefined) {
-    const ns = await deps.lookups.namespace(namespace);
-    if (ns === null) return fail(`namespace "${namespace}" not found`);
-    namespaceAnnotations = stringMap(ns.annotations);
-  }
-
   let owner: ResolvedOwner | undefined;
-  if (kind === "pod") {
-    owner = await resolveOwner(
-      { name, ownerReferences: readOwnerReferences(meta["ownerReferences"]) },
-      namespace,
-      deps.lookups,
-    );
-    if (owner.lookupError !== undefined) {
-      base.notes.push(`owner look-up failed, using the direct parent: ${owner.lookupError}`);
+  const lookups = deps.lookups;
+  if (lookups === undefined) {
+    if (kind === "pod") owner = directOwner(podMeta, namespace);
+  } else {
+    const timeoutMs = deps.reviewTimeoutMs ?? DEFAULT_REVIEW_TIMEOUT_MS;
+    // Look-ups stop a little early: building and sending the answer (for many reviews whose deadlines fire together,
+    // on one busy event loop) must also fit before the deadline.
+    const deadline = startDeadline(timeoutMs - Math.min(250, timeoutMs * 0.1), deps.clock);
+    const note = (message: string) => base.notes.push(message);
+    try {
+      if (kind === "pod") {
+        // The owner first: a ReplicaSet or Job read from the API just now is what makes the namespace look-up read
+        // through the watch (kube.ts says why). It gets half the deadline: the owner is optional, the namespace not.
+        const budget = deadline.within(deadline.timeoutMs / 2);
+        try {
+          owner = await abortable(resolveOwner(podMeta, namespace, lookups, { budget, note }), budget.signal);
+        } catch (error) {
+          owner = unresolvedOwner(podMeta, namespace, error);
+        } finally {
+          budget.dispose();
+        }
+        // An owner that could not be read never fails the review: the pod is injected without an owner label.
+        const failed = owner.lookupError;
+        if (failed !== undefined) {
+          note(`owner look-up failed (${failed.reason}), injecting without an owner label: ${failed.message}`);
+          deps.metrics.countOwnerLookupFailure(failed.ownerKind, failed.reason);
+        }
+      }
+      let ns;
+      try {
+        ns = await abortable(lookups.namespace(namespace, { budget: deadline, note }), deadline.signal);
+      } catch (error) {
+        return fail(namespaceFailure(namespace, error, timeoutMs));
+      }
+      if (ns === null) return fail(`namespace "${namespace}" not found`);
+      namespaceAnnotations = stringMap(ns.annotations);
+    } finally {
+      deadline.dispose();
     }
   }
 
+  const coreOwner = owner !== undefined && owner.lookupError === undefined ? { kind: owner.kind, name: owner.name } : undefined;
+
   const ownAnnotations = stringMap(meta["annotations"]);
   const labels: ReviewLabels = {
-    ownerKind: owner?.kind ?? "",
+    ownerKind: coreOwner?.kind ?? "",
     namespace,
     annotationAt: "",
     annotations: ownAnnotations,
@@ -119,7 +158,7 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     createdBy: deps.createdBy,
     namespaceAnnotations,
     requestNamespace: namespace,
-    ...(owner !== undefined ? { owner: { kind: owner.kind, name: owner.name } } : {}),
+    ...(coreOwner !== undefined ? { owner: coreOwner } : {}),
   });
   const report = result.reports[0];
   if (report !== undefined) labels.annotationAt = report.annotationAt;
@@ -174,6 +213,23 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     };
   }
   return { ...base, outcome: "skipped", reason: reasons.join(","), response: { uid, allowed: true } };
+}
+
+/** The owner when its look-up did not finish within its share of the deadline. */
+function unresolvedOwner(
+  podMeta: { name: string; ownerReferences: readonly OwnerReference[] },
+  namespace: string,
+  error: unknown,
+): ResolvedOwner {
+  const owner = directOwner(podMeta, namespace);
+  return { ...owner, lookupError: { ...describeLookupFailure(error), ownerKind: owner.kind } };
+}
+
+/** Linkerd refuses a pod whose namespace it cannot find; the message says why ours could not be read. */
+function namespaceFailure(namespace: string, error: unknown, timeoutMs: number): string {
+  const { reason, message } = describeLookupFailure(error);
+  const what = error instanceof LookupError ? message : `failed to get namespace "${namespace}": ${message}`;
+  return reason === "deadline_exceeded" ? `review deadline (${timeoutMs} ms): ${what}` : what;
 }
 
 function patchResponse(uid: string, patch: readonly PatchOperation[], warnings: string[]): AdmissionResponse {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cachedLookups } from "./kube.js";
+import { startDeadline, type Budget } from "./deadline.js";
 import { TtlCache } from "./ttl-cache.js";
-import { tableLookups } from "./test-support/harness.js";
 
 describe("TtlCache", () => {
   it("evicts the least recently used entry beyond its size", () => {
@@ -38,6 +37,64 @@ describe("TtlCache", () => {
     expect(await cache.getOrLoad("bad", async () => 7)).toBe(7);
   });
 
+  it("serves an expired entry when the reload fails, only with keepStale", async () => {
+    let now = 0;
+    const cache = new TtlCache<string>({ maxEntries: 10, ttlMs: 100, now: () => now, keepStale: true });
+    cache.set("k", "old");
+    now = 200;
+    const stale: unknown[] = [];
+    const value = await cache.getOrLoad("k", () => Promise.reject(new Error("API down")), {
+      onStale: (error) => stale.push((error as Error).message),
+    });
+    expect(value).toBe("old");
+    expect(stale).toEqual(["API down"]);
+    // Without onStale the failure is the caller's.
+    await expect(cache.getOrLoad("k", () => Promise.reject(new Error("API down")))).rejects.toThrow("API down");
+
+    const plain = new TtlCache<string>({ maxEntries: 10, ttlMs: 100, now: () => now });
+    plain.set("k", "old");
+    now = 400;
+    await expect(plain.getOrLoad("k", () => Promise.reject(new Error("API down")), { onStale: () => undefined })).rejects.toThrow(
+      "API down",
+    );
+  });
+
+  it("lets a waiter leave at its deadline without cancelling the load for the others", async () => {
+    const cache = new TtlCache<number>({ maxEntries: 10, ttlMs: 1000, now: () => 0 });
+    let signal: AbortSignal | undefined;
+    let finish: (value: number) => void = () => undefined;
+    const load = (budget: Budget) => {
+      signal = budget.signal;
+      return new Promise<number>((resolve) => (finish = resolve));
+    };
+    const short = startDeadline(20, () => performance.now());
+    const first = cache.getOrLoad("k", load, { budget: short });
+    const second = cache.getOrLoad("k", load);
+    await expect(first).rejects.toThrow("deadline of 20 ms exceeded");
+    expect(signal?.aborted).toBe(false);
+    finish(7);
+    expect(await second).toBe(7);
+  });
+
+  it("aborts a load once every waiter has left", async () => {
+    const cache = new TtlCache<number>({ maxEntries: 10, ttlMs: 1000, now: () => 0 });
+    let signal: AbortSignal | undefined;
+    const load = (budget: Budget) => {
+      signal = budget.signal;
+      return new Promise<number>(() => undefined);
+    };
+    const a = startDeadline(10, () => performance.now());
+    const b = startDeadline(30, () => performance.now());
+    const first = cache.getOrLoad("k", load, { budget: a });
+    const second = cache.getOrLoad("k", load, { budget: b });
+    await expect(first).rejects.toThrow();
+    expect(signal?.aborted).toBe(false);
+    await expect(second).rejects.toThrow();
+    expect(signal?.aborted).toBe(true);
+    // The abandoned load is not joined by the next caller.
+    expect(await cache.getOrLoad("k", async () => 3)).toBe(3);
+  });
+
   it("stays bounded whatever the number of keys", () => {
     const cache = new TtlCache<number>({ maxEntries: 100, ttlMs: 1000, now: () => 0 });
     for (let i = 0; i < 10_000; i++) cache.set(`k${i}`, i);
@@ -45,32 +102,3 @@ describe("TtlCache", () => {
   });
 });
 
-describe("cachedLookups", () => {
-  it("reads a namespace once per TTL and a ReplicaSet once for a burst of its pods", async () => {
-    let now = 0;
-    const table = tableLookups({
-      namespaces: [{ name: "shop", annotations: { "linkerd.io/inject": "enabled" } }],
-      replicaSets: [{ name: "web-1", namespace: "shop", ownerReferences: [] }],
-      jobs: [],
-    });
-    const lookups = cachedLookups(table, { now: () => now, namespaceTtlMs: 5000 });
-    await Promise.all(Array.from({ length: 50 }, () => lookups.replicaSet("shop", "web-1")));
-    for (let i = 0; i < 10; i++) await lookups.namespace("shop");
-    expect(table.calls).toEqual(["replicaset/shop/web-1", "namespace/shop"]);
-    now = 5001;
-    await lookups.namespace("shop");
-    await lookups.replicaSet("shop", "web-1");
-    expect(table.calls).toEqual(["replicaset/shop/web-1", "namespace/shop", "namespace/shop"]);
-  });
-
-  it("remembers a miss only briefly", async () => {
-    let now = 0;
-    const table = tableLookups({ namespaces: [], replicaSets: [], jobs: [] });
-    const lookups = cachedLookups(table, { now: () => now, notFoundTtlMs: 1000 });
-    expect(await lookups.job("ns", "j")).toBeNull();
-    expect(await lookups.job("ns", "j")).toBeNull();
-    now = 1000;
-    expect(await lookups.job("ns", "j")).toBeNull();
-    expect(table.calls).toEqual(["job/ns/j", "job/ns/j"]);
-  });
-});

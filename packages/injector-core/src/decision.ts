@@ -1,6 +1,7 @@
 import { INJECT_ANNOTATION } from "./annotations.js";
 import { stringMap } from "./json.js";
 import type { AnnotationAt, Origin, ReasonCode, ResourceReport, Values } from "./types.js";
+import { getValue } from "./values.js";
 import { objects, str, type Workload } from "./workload.js";
 
 const SIDECAR_IMAGE_PREFIXES = ["cr.l5d.io/linkerd/proxy:", "gcr.io/istio-release/proxyv2:"];
@@ -100,12 +101,7 @@ function hasExistingSidecar(workload: Workload): boolean {
 
 /** Spec §1.5: only relevant when the identity token projection is off. */
 function automount(workload: Workload, input: DecisionInput): boolean {
-  const identity = input.values["identity"];
-  const projection =
-    typeof identity === "object" && identity !== null && !Array.isArray(identity)
-      ? identity["serviceAccountTokenProjection"] !== false
-      : true;
-  if (projection) return true;
+  if (getValue(input.values, "identity.serviceAccountTokenProjection") !== false) return true;
   let result = true;
   const setting = workload.podSpec["automountServiceAccountToken"];
   if (typeof setting === "boolean") result = setting;

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { applyPatch, injectObject, resolveValues, setValue, uninjectObject } from "./index.js";
+import { applyPatch, checkValuePath, formatIssue, injectObject, resolveValues, setValue, uninjectObject } from "./index.js";
 import type { InjectOptions, JsonValue, TransformResult, Values } from "./index.js";
 import { deepFreeze, TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
 
@@ -33,8 +33,10 @@ function optionsFor(c: CaseFile): InjectOptions {
   const resolved = resolveValues([{ identityTrustAnchorsPEM: TEST_TRUST_ANCHORS }, c.values ?? {}]);
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
   let values: Values = resolved.values;
-  for (const [path, value] of Object.entries(c.set ?? {})) {
-    const r = setValue(values, path, value);
+  for (const [text, value] of Object.entries(c.set ?? {})) {
+    const path = checkValuePath(values, text);
+    if (!path.ok) throw new Error(JSON.stringify(path.issues));
+    const r = setValue(values, path.path, value);
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     values = r.values;
   }
@@ -57,11 +59,12 @@ function summary(result: TransformResult): unknown {
     outcome: r.outcome,
     injectable: r.injectable,
     reasons: r.reasons,
+    ...(r.missingKind ? { missingKind: true } : {}),
     ...(r.annotationAt ? { annotationAt: r.annotationAt } : {}),
     ...(r.udp ? { udp: true } : {}),
-    ...(r.warnings.length ? { warnings: r.warnings.map((w) => w.message) } : {}),
+    ...(r.warnings.length ? { warnings: r.warnings.map(formatIssue) } : {}),
   }));
-  if (!result.ok) return { reports, issues: result.issues.map((i) => `${i.code}: ${i.message}`) };
+  if (!result.ok) return { reports, issues: result.issues.map((i) => `${i.code}: ${formatIssue(i)}`) };
   return { reports, patchOps: result.patch.map((op) => `${op.op} ${op.path}`), object: result.object };
 }
 

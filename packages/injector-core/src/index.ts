@@ -11,12 +11,15 @@
  * ```
  */
 export type * from "./types.js";
-export { DEFAULT_VALUES, LINKERD_VERSION, resolveValues, setValue, getValue } from "./values.js";
+export { checkValuePath, DEFAULT_VALUES, getValue, LINKERD_VERSION, resolveValues, setValue } from "./values.js";
 export { overrideAnnotations } from "./overrides.js";
 export { injectObject } from "./inject.js";
 export { uninjectObject } from "./uninject.js";
 export { REASON_MESSAGES, reasonSentences } from "./report.js";
-export { DEFAULT_INBOUND_POLICIES, PROXY_ANNOTATIONS } from "./annotations.js";
+export { formatIssue } from "./issues.js";
+export { DEFAULT_INBOUND_POLICIES } from "./annotations.js";
+export { PROXY_ANNOTATIONS, PROXY_FLAGS, SETTINGS } from "./settings.js";
+export type { Flag, FlagInput, FlagOutcome, ParseContext, Parsed, Setting, SettingName, ValueChange } from "./settings.js";
 export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";

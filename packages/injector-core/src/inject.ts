@@ -1,10 +1,8 @@
 import {
-  A,
   CONTROL_PLANE_COMPONENT_LABEL,
   CONTROL_PLANE_NS_LABEL,
   CREATED_BY_ANNOTATION,
   INJECT_ANNOTATION,
-  NAMESPACE_INHERITED,
   PROXY_VERSION_ANNOTATION,
   TRUST_ROOT_SHA_ANNOTATION,
   WORKLOAD_NS_LABEL,
@@ -17,18 +15,20 @@ import { pointer } from "./patch.js";
 import { transformEach, type One } from "./transform.js";
 import { renderProxySpec } from "./proxy-spec.js";
 import { reasonSentences } from "./report.js";
+import { A, FLAG_ANNOTATIONS, NAMESPACE_INHERITED } from "./settings.js";
 import { sha256Hex } from "./sha256.js";
 import type {
   InjectOptions,
   JsonObject,
   JsonValue,
+  KubeObjectLike,
   PatchOperation,
   ReasonCode,
   ResourceReport,
   TransformResult,
 } from "./types.js";
-import { getValue } from "./values.js";
-import { objects, readWorkload, str, type Workload } from "./workload.js";
+import { readBoolean, readString } from "./values.js";
+import { objects, readWorkload, type Workload } from "./workload.js";
 
 /** Kinds whose name becomes the `linkerd.io/proxy-<kind>` label (spec §2.1). The webhook never maps `cronjob`. */
 const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "replicaset", "job", "daemonset", "statefulset"]);
@@ -38,7 +38,8 @@ const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "repli
  * Injects the Linkerd proxy into a Kubernetes object, as Linkerd's webhook (`origin: "webhook"`) or CLI
  * (`origin: "cli"`) does. Returns the new object, the RFC 6902 patch from the input to it, and one report per object
  * (per item of a `List`). Expected outcomes (skips, annotation problems, refusals) are data; the input is never
- * changed.
+ * changed. The input may be plain JSON or a typed object (kubernetes-models, @kubernetes/client-node); `object` has
+ * its type.
  *
  * @example
  * const r = injectObject(deployment, { origin: "cli", mode: "full", values, createdBy: "my-tool 1.0" });
@@ -46,7 +47,7 @@ const OWNER_LABEL_KINDS = new Set(["deployment", "replicationcontroller", "repli
  *   r.object; // the Deployment with linkerd-init and linkerd-proxy in its pod template
  * }
  */
-export function injectObject(input: JsonValue, options: InjectOptions): TransformResult {
+export function injectObject<T extends KubeObjectLike | JsonValue>(input: T, options: InjectOptions): TransformResult<T> {
   return transformEach(input, (object, root) => injectOne(object, options, root));
 }
 
@@ -90,14 +91,14 @@ function injectForCli(workload: Workload, report: ResourceReport, options: Injec
   const template = [...root, ...(workload.templatePath as readonly string[])];
   if (options.mode === "annotations") {
     const annotations: Record<string, string> = { ...overrides };
-    if (getValue(options.values, "proxy.isIngress") !== true) annotations[INJECT_ANNOTATION] = "enabled";
+    if (!readBoolean(options.values, "proxy.isIngress")) annotations[INJECT_ANNOTATION] = "enabled";
     report.outcome = "injected";
     return { ok: true, patch: metadataOps(template, workload, annotations, undefined), report };
   }
   // Only the workload's own annotations are parsed: flag values already sit in the values, and re-parsing them
-  // would resolve or drop what the user passed verbatim (spec §2.2). Two flags exist only as annotations.
+  // would resolve or drop what the user passed verbatim (spec §2.2). Some flags exist only as annotations.
   const parsed = stringMap(workload.podMeta["annotations"]);
-  for (const key of [A.debugSidecar, A.closeWaitTimeout]) {
+  for (const key of FLAG_ANNOTATIONS) {
     if (overrides[key] !== undefined && parsed[key] === undefined) parsed[key] = overrides[key] as string;
   }
   const envLayers = [stringMap(workload.metadata["annotations"])[A.additionalEnv], parsed[A.additionalEnv]].filter(
@@ -190,7 +191,7 @@ function fullInjection(
     ...f.added,
     [PROXY_VERSION_ANNOTATION]: spec.proxyVersion,
     // Linkerd hashes the PEM exactly as configured, before trimming (spec §2.1).
-    [TRUST_ROOT_SHA_ANNOTATION]: sha256Hex(str(getValue(config.values, "identityTrustAnchorsPEM"))),
+    [TRUST_ROOT_SHA_ANNOTATION]: sha256Hex(readString(config.values, "identityTrustAnchorsPEM")),
   };
   const labels: Record<string, string> = { [CONTROL_PLANE_NS_LABEL]: options.linkerdNamespace ?? "linkerd" };
   if (f.owner) labels[`linkerd.io/proxy-${f.owner.kind}`] = f.owner.name;
@@ -257,7 +258,7 @@ function annotationOps(
 }
 
 function refuse(report: ResourceReport, message: string): One {
-  return { ok: false, issues: [{ code: "inject_refused", message }], report };
+  return { ok: false, issues: [{ code: "inject_refused", path: [], message }], report };
 }
 
 /** Container ports of init containers, then containers, in spec order (spec §3.6). */
@@ -271,7 +272,7 @@ function exposedPorts(podSpec: JsonObject): number[] {
 
 /** The default opaque ports that are among `ports`, duplicates kept, joined with `,`. */
 function filterDefaultOpaquePorts(options: InjectOptions, ports: readonly number[]): string {
-  const ranges = str(getValue(options.values, "proxy.opaquePorts") ?? "")
+  const ranges = readString(options.values, "proxy.opaquePorts")
     .split(",")
     .map((t) => parsePortRange(t.trim()))
     .filter((r): r is { lower: number; upper: number } => r !== undefined);

@@ -11,11 +11,24 @@ export function isObject(value: unknown): value is JsonObject {
 export function clone<T extends JsonValue>(value: T): T {
   if (typeof value !== "object" || value === null) return value;
   if (Array.isArray(value)) return value.map((v) => clone(v)) as T;
-  const out: JsonObject = {};
+  const out = emptyLike(value);
   for (const key of Object.keys(value)) {
     defineOwn(out, key, clone((value as JsonObject)[key] as JsonValue));
   }
   return out as T;
+}
+
+/**
+ * A new object of `value`'s kind, without its own properties: `{}` for plain data; otherwise an object with the same
+ * prototype, so that a typed input (a kubernetes-models `Deployment`, whose class carries `validate()` and `toJSON()`)
+ * is copied into the same class and the output has the input's type; a `Date` (@kubernetes/client-node's timestamps)
+ * with the same time, which lives in an internal slot rather than an own property.
+ */
+export function emptyLike(value: object): JsonObject {
+  const prototype: unknown = Object.getPrototypeOf(value);
+  if (prototype === Object.prototype) return {};
+  if (value instanceof Date) return new Date(value.getTime()) as unknown as JsonObject;
+  return Object.create(prototype as object | null) as JsonObject;
 }
 
 /** Sets a key as own data even when it is `__proto__`, so that copied data cannot reach an object's prototype. */

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { overrideAnnotations } from "./overrides.js";
-import { DEFAULT_VALUES, setValue } from "./values.js";
+import { checkValuePath, DEFAULT_VALUES, setValue } from "./values.js";
 import type { JsonValue, Values } from "./types.js";
 
 function configured(sets: Record<string, JsonValue>): Values {
   let v: Values = DEFAULT_VALUES;
-  for (const [path, value] of Object.entries(sets)) {
-    const r = setValue(v, path, value);
+  for (const [text, value] of Object.entries(sets)) {
+    const path = checkValuePath(v, text);
+    if (!path.ok) throw new Error(JSON.stringify(path.issues));
+    const r = setValue(v, path.path, value);
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     v = r.values;
   }

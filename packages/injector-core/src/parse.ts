@@ -78,23 +78,75 @@ const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
 const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
-/** A Kubernetes resource quantity (`500m`, `1.5`, `64Mi`) as a number; `undefined` when invalid. */
+/**
+ * A Kubernetes resource quantity (`500m`, `1.5`, `64Mi`) as a number; `undefined` when invalid. Surrounding
+ * whitespace is ignored, as the API server's JSON decoding of quantities does: whoever writes the value must write it
+ * trimmed. Numbers too large for a double (`1e400`) are refused: nothing could render them back as a quantity.
+ */
 export function parseQuantity(text: string): number | undefined {
   const m = QUANTITY.exec(text.trim());
   if (!m) return undefined;
   const base = Number(`${m[1]}${m[2]}`);
-  if (m[3]) return base * 10 ** Number(m[3].slice(1));
-  if (m[4]) return base * (BINARY[m[4]] as number);
-  if (m[5]) return base * (DECIMAL[m[5]] as number);
-  return base;
+  let value = base;
+  if (m[3]) value = base * 10 ** Number(m[3].slice(1));
+  else if (m[4]) value = base * (BINARY[m[4]] as number);
+  else if (m[5]) value = base * (DECIMAL[m[5]] as number);
+  return Number.isFinite(value) ? value : undefined;
 }
 
-/** Whole cores for a CPU quantity, rounding up as Linkerd does (`1001m` → 2, `0.5` → 1). */
+const DECIMAL_EXPONENT: Record<string, number> = { n: -9, u: -6, m: -3, k: 3, M: 6, G: 9, T: 12, P: 15, E: 18 };
+const BINARY_EXPONENT: Record<string, number> = { Ki: 10, Mi: 20, Gi: 30, Ti: 40, Pi: 50, Ei: 60 };
+/** Fraction digits kept exactly; the rest only says whether it is zero (see `cpuCores`). */
+const FRACTION_DIGITS = 100;
+
+/**
+ * Whole cores for a CPU quantity, rounded as Linkerd's `ToWholeCPUCores` does: Kubernetes' `Quantity.RoundUp(0)`,
+ * i.e. up (away from zero), so that any non-zero amount is at least one core (`1m` → 1, `1000m` → 1, `1001m` → 2,
+ * `0.0000001` → 1). Computed on the decimal digits, not on a double, so that no rounding noise moves a value across
+ * a whole core. `undefined` when the text is not a quantity or the count is not a safe integer (Linkerd's `AsInt64`
+ * fails there too).
+ *
+ * @example
+ * cpuCores("1500m") // 2
+ */
 export function cpuCores(quantity: string): number | undefined {
-  const v = parseQuantity(quantity);
-  if (v === undefined) return undefined;
-  // Milli-precision first, so that float noise (0.1 * 3) does not round 300m up to 1 too eagerly.
-  return Math.ceil(Math.round(v * 1000) / 1000);
+  const approx = parseQuantity(quantity);
+  if (approx === undefined || Math.abs(approx) > Number.MAX_SAFE_INTEGER) return undefined;
+  const m = QUANTITY.exec(quantity.trim()) as RegExpExecArray;
+  const [whole = "", fraction = ""] = (m[2] as string).split(".");
+  const digits = `${whole}${fraction}`.replace(/^0+/, "");
+  if (digits === "") return 0;
+  // The quantity is digits × 10^exp10 × 2^exp2.
+  let exp10 = -fraction.length;
+  let exp2 = 0;
+  if (m[3]) exp10 += Number(m[3].slice(1));
+  else if (m[4]) exp2 = BINARY_EXPONENT[m[4]] as number;
+  else if (m[5]) exp10 += DECIMAL_EXPONENT[m[5]] as number;
+  // |value| ≤ 2^53 (checked above), so a non-negative exp10 is small here.
+  let units: string;
+  let fractionDigits: string;
+  if (exp10 >= 0) {
+    units = digits + "0".repeat(exp10);
+    fractionDigits = "";
+  } else {
+    const shift = -exp10;
+    units = digits.length > shift ? digits.slice(0, digits.length - shift) : "0";
+    // Leading zeros of the fraction, counted rather than written: `exp10` may be in the billions.
+    const zeros = Math.max(0, shift - digits.length);
+    fractionDigits = zeros >= FRACTION_DIGITS ? "" : "0".repeat(zeros) + digits.slice(Math.max(0, digits.length - shift));
+  }
+  const kept = fractionDigits.slice(0, FRACTION_DIGITS).padEnd(FRACTION_DIGITS, "0");
+  // Digits past the kept ones (or a fraction too far down to keep) add less than 2^exp2 to `scaled`, a multiple of
+  // 2^exp2, and whole cores are multiples of 10^FRACTION_DIGITS, hence of 2^exp2 too (exp2 ≤ 60): such digits can
+  // only decide the rounding when the kept digits give a whole number.
+  const rest = fractionDigits.length > FRACTION_DIGITS ? /[1-9]/.test(fractionDigits.slice(FRACTION_DIGITS)) : false;
+  const tooSmallToKeep = exp10 < 0 && -exp10 - digits.length >= FRACTION_DIGITS;
+  const scale = 10n ** BigInt(FRACTION_DIGITS);
+  const scaled = (BigInt(units) * scale + BigInt(kept)) << BigInt(exp2);
+  const up = scaled % scale !== 0n || rest || tooSmallToKeep ? 1n : 0n;
+  const cores = Number(scaled / scale + up);
+  if (!Number.isSafeInteger(cores)) return undefined;
+  return m[1] === "-" ? -cores : cores;
 }
 
 /** A base-10 32-bit integer, as Go's `strconv.ParseInt(s, 10, 32)`. */

@@ -1,4 +1,4 @@
-import { clone, defineOwn, isObject } from "./json.js";
+import { clone, defineOwn, emptyLike, isObject } from "./json.js";
 import type { JsonObject, JsonValue, PatchOperation } from "./types.js";
 
 /**
@@ -92,7 +92,7 @@ export function applyPatch(doc: JsonValue, patch: readonly PatchOperation[]): Js
 }
 
 function shallowObject(value: JsonObject): JsonObject {
-  const out: JsonObject = {};
+  const out = emptyLike(value);
   for (const key of Object.keys(value)) defineOwn(out, key, value[key] as JsonValue);
   return out;
 }

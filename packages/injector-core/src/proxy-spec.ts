@@ -1,7 +1,8 @@
 import { SA_MOUNT_PATH } from "./decision.js";
 import { clone, isObject, sortedKeys } from "./json.js";
-import type { Issue, JsonObject, JsonValue, Values } from "./types.js";
-import { getValue } from "./values.js";
+import type { Issue, JsonObject, JsonValue, PathTo, ValuePath, Values } from "./types.js";
+import { goUpper, snakeCase } from "./snake-case.js";
+import { getValue, readBoolean, readNumber, readString, readText } from "./values.js";
 import { objects, str } from "./workload.js";
 
 /** The containers and volumes Linkerd's patch template adds to a pod (spec §3). */
@@ -34,7 +35,7 @@ export type RenderResult = { ok: true; spec: ProxySpec } | { ok: false; issues: 
 class RenderError extends Error {
   constructor(
     message: string,
-    readonly path?: string,
+    readonly path: (string | number)[] = [],
   ) {
     super(message);
   }
@@ -45,11 +46,7 @@ export function renderProxySpec(input: RenderInput): RenderResult {
   try {
     return { ok: true, spec: render(input) };
   } catch (e) {
-    if (e instanceof RenderError) {
-      const issue: Issue = { code: "render_failed", message: e.message };
-      if (e.path !== undefined) issue.path = e.path;
-      return { ok: false, issues: [issue] };
-    }
+    if (e instanceof RenderError) return { ok: false, issues: [{ code: "render_failed", path: e.path, message: e.message }] };
     throw e;
   }
 }
@@ -63,7 +60,7 @@ function render(input: RenderInput): ProxySpec {
   const cni = V.bool("cniEnabled");
   const nativeSidecar = V.bool("proxy.nativeSidecar");
   const awaitOn = V.bool("proxy.await");
-  const projection = getValue(input.values, "identity.serviceAccountTokenProjection") !== false;
+  const projection = V.raw("identity.serviceAccountTokenProjection") !== false;
   const tracing = V.bool("proxy.tracing.enabled");
   const version = V.str("proxy.image.version") || V.str("linkerdVersion");
   const image = `${V.str("proxy.image.name")}:${version}`;
@@ -82,7 +79,7 @@ function render(input: RenderInput): ProxySpec {
     throw new RenderError(`cannot parse destination get networks: invalid CIDR address: ${badNetwork}`);
   }
   const trustAnchors = V.str("identityTrustAnchorsPEM");
-  if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", "identityTrustAnchorsPEM");
+  if (trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", ["identityTrustAnchorsPEM"]);
 
   const first = objects(input.podSpec["containers"])[0];
   const saMount = objects(first?.["volumeMounts"]).find((m) => m["mountPath"] === SA_MOUNT_PATH);
@@ -92,7 +89,7 @@ function render(input: RenderInput): ProxySpec {
   const firstCaps = first && isObject(first["securityContext"]) ? first["securityContext"]["capabilities"] : undefined;
   const capAdd = isObject(firstCaps) && Array.isArray(firstCaps["add"]) ? firstCaps["add"] : [];
   const capDrop = isObject(firstCaps) && Array.isArray(firstCaps["drop"]) ? firstCaps["drop"] : [];
-  const resources = renderResources(input.values);
+  const resources = renderResources(V);
 
   // linkerd-init, or the network validator in CNI mode (spec §3.3, §3.4).
   let init: JsonObject;
@@ -140,8 +137,7 @@ function render(input: RenderInput): ProxySpec {
       });
     }
     securityContext["seccompProfile"] = { type: "RuntimeDefault" };
-    const xt = getValue(input.values, "proxyInit.xtMountPath");
-    const xtMount = isObject(xt) ? xt : { mountPath: "/run", name: "linkerd-proxy-init-xtables-lock" };
+    const xtMount = V.map("proxyInit.xtMountPath") ?? { mountPath: "/run", name: "linkerd-proxy-init-xtables-lock" };
     const mounts: JsonValue[] = [{ mountPath: str(xtMount["mountPath"]), name: str(xtMount["name"]) }];
     if (saMountCopy) mounts.push(saMountCopy);
     init = {
@@ -158,7 +154,7 @@ function render(input: RenderInput): ProxySpec {
   } else {
     const connect = V.str("networkValidator.connectAddr") || (disableIPv6 ? "1.1.1.1:20001" : "[fd00::1]:20001");
     const listen = V.str("networkValidator.listenAddr") || (disableIPv6 ? "0.0.0.0:4140" : "[::]:4140");
-    const sc = getValue(input.values, "networkValidator.securityContext");
+    const sc = V.map("networkValidator.securityContext");
     init = {
       args: [
         "--log-format",
@@ -177,22 +173,22 @@ function render(input: RenderInput): ProxySpec {
       imagePullPolicy: pullPolicy,
       name: "linkerd-network-validator",
       resources,
-      securityContext: isObject(sc) ? clone(sc) : {},
+      securityContext: sc ? clone(sc) : {},
     };
   }
 
   const env = renderEnv(input, V, { ns, clusterDomain, trustDomain, disableIPv6, ports, projection, tracing, trustAnchors });
   const probePort = ports.admin;
-  const probe = (path: string, key: string): JsonObject => {
-    const cfg = getValue(input.values, key);
+  const probe = (path: string, key: "proxy.livenessProbe" | "proxy.readinessProbe" | "proxy.startupProbe"): JsonObject => {
+    const cfg = V.map(key);
     const out: JsonObject = { httpGet: { path, port: probePort } };
-    if (isObject(cfg)) for (const k of sortedKeys(cfg)) out[k] = cfg[k] as JsonValue;
+    if (cfg) for (const k of sortedKeys(cfg)) out[k] = cfg[k] as JsonValue;
     return out;
   };
 
-  const proxySecurityContext = getValue(input.values, "proxy.securityContext");
+  const proxySecurityContext = V.map("proxy.securityContext");
   let securityContext: JsonObject;
-  if (isObject(proxySecurityContext) && Object.keys(proxySecurityContext).length > 0) {
+  if (proxySecurityContext && Object.keys(proxySecurityContext).length > 0) {
     securityContext = clone(proxySecurityContext);
   } else {
     securityContext = { allowPrivilegeEscalation: false };
@@ -314,9 +310,9 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
   field("_pod_ip", "status.podIP");
   field("_pod_nodeName", "spec.nodeName");
   add("_pod_containerName", "linkerd-proxy");
-  const workers = getValue(input.values, "proxy.runtime.workers");
-  const cores = getValue(input.values, "proxy.cores");
-  if (isObject(workers) && Object.keys(workers).length > 0) {
+  const workers = V.map("proxy.runtime.workers");
+  const cores = V.raw("proxy.cores");
+  if (workers && Object.keys(workers).length > 0) {
     const minimum = cores !== null && cores !== undefined && cores !== "" ? cores : workers["minimum"];
     if (minimum !== null && minimum !== undefined) {
       add("LINKERD2_PROXY_CORES", scalar(minimum));
@@ -346,7 +342,7 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
   add("LINKERD2_PROXY_CONTROL_STREAM_INITIAL_TIMEOUT", V.str("proxy.control.streams.initialTimeout"));
   add("LINKERD2_PROXY_CONTROL_STREAM_IDLE_TIMEOUT", V.str("proxy.control.streams.idleTimeout"));
   add("LINKERD2_PROXY_CONTROL_STREAM_LIFETIME", V.str("proxy.control.streams.lifetime"));
-  const optional = (name: string, path: string) => {
+  const optional = (name: string, path: PathTo<string>) => {
     const value = V.text(path);
     if (value) add(name, value);
   };
@@ -378,9 +374,9 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
   add("LINKERD2_PROXY_OUTBOUND_CONNECT_USER_TIMEOUT", "30s");
   add("LINKERD2_PROXY_OUTBOUND_METRICS_HOSTNAME_LABELS", String(V.bool("proxy.metrics.hostnameLabels")));
   if (c.tracing) renderTracing(input, V, c, add);
-  for (const dir of ["inbound", "outbound"]) {
-    const tree = getValue(input.values, `proxy.${dir}`);
-    if (!isObject(tree)) continue;
+  for (const dir of ["inbound", "outbound"] as const) {
+    const tree = V.map(`proxy.${dir}`);
+    if (!tree) continue;
     for (const scope of sortedKeys(tree)) {
       const protos = tree[scope];
       if (!isObject(protos)) continue;
@@ -388,8 +384,7 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
         const params = protos[proto];
         if (!isObject(params)) continue;
         for (const param of sortedKeys(params)) {
-          const name = ["LINKERD2_PROXY", dir, scope, proto, param].map(envCase).join("_");
-          add(name, scalar(params[param] as JsonValue));
+          add(`LINKERD2_PROXY_${[dir, scope, proto, param].map(envCase).join("_")}`, scalar(params[param] as JsonValue));
         }
       }
     }
@@ -420,8 +415,8 @@ function renderEnv(input: RenderInput, V: ValueReader, c: EnvContext): JsonValue
   if (accessLog) add("LINKERD2_PROXY_ACCESS_LOG", accessLog);
   const grace = V.text("proxy.shutdownGracePeriod");
   if (grace) add("LINKERD2_PROXY_SHUTDOWN_GRACE_PERIOD", grace);
-  for (const key of ["proxy.additionalEnv", "proxy.experimentalEnv"]) {
-    const extra = getValue(input.values, key);
+  for (const key of ["proxy.additionalEnv", "proxy.experimentalEnv"] as const) {
+    const extra = V.raw(key);
     if (Array.isArray(extra)) for (const e of extra) env.push(clone(e));
   }
   return env;
@@ -442,8 +437,8 @@ function renderTracing(input: RenderInput, V: ValueReader, c: EnvContext, add: (
   add("LINKERD2_PROXY_TRACE_COLLECTOR_SVC_ADDR", endpoint);
   add("LINKERD2_PROXY_TRACE_COLLECTOR_SVC_NAME", `${sa}.${saNs}.serviceaccount.identity.${c.ns}.${c.trustDomain}`);
   const labels: Record<string, string> = {};
-  const configured = getValue(input.values, "proxy.tracing.labels");
-  if (isObject(configured)) for (const [k, v] of Object.entries(configured)) labels[k] = scalar(v);
+  const configured = V.map("proxy.tracing.labels");
+  if (configured) for (const [k, v] of Object.entries(configured)) labels[k] = scalar(v);
   const service = input.podLabels["app.kubernetes.io/instance"] ?? input.podLabels["app.kubernetes.io/name"];
   if (service !== undefined) labels["service.name"] = service;
   const prefix = "resource.opentelemetry.io/";
@@ -471,9 +466,9 @@ export function inboundPorts(podSpec: JsonObject): string {
 }
 
 /** Resources of the proxy and its init container (spec §3.10); `null` when nothing is configured. */
-function renderResources(values: Values): JsonValue {
-  const res = getValue(values, "proxy.resources");
-  if (!isObject(res)) return null;
+function renderResources(V: ValueReader): JsonValue {
+  const res = V.map("proxy.resources");
+  if (!res) return null;
   const requests: JsonObject = {};
   const limits: JsonObject = {};
   for (const kind of ["cpu", "memory", "ephemeral-storage"]) {
@@ -490,10 +485,11 @@ function renderResources(values: Values): JsonValue {
 
 const envCaseCache = new Map<string, string>();
 
+/** A key of `proxy.inbound` / `proxy.outbound` as the template names it: `snakecase | upper` (spec §3.5). */
 function envCase(part: string): string {
   let out = envCaseCache.get(part);
   if (out === undefined) {
-    out = part.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toUpperCase();
+    out = goUpper(snakeCase(part));
     if (envCaseCache.size > 256) envCaseCache.clear();
     envCaseCache.set(part, out);
   }
@@ -531,26 +527,32 @@ function isCidr(text: string): boolean {
   return /^[0-9a-fA-F:]+$/.test(addr) && addr.includes(":") && bits <= 128;
 }
 
-/** Typed reads of effective values; missing or mistyped settings read as Go's zero values, as in Helm. */
+/**
+ * Typed reads of effective values; missing or mistyped settings read as Go's zero values, as in Helm. Each reader
+ * takes only the paths of its type, so a mistyped path does not compile.
+ */
 class ValueReader {
   constructor(private readonly values: Values) {}
-  str(path: string): string {
-    const v = getValue(this.values, path);
-    return typeof v === "string" ? v : "";
+  str(path: PathTo<string>): string {
+    return readString(this.values, path);
   }
   /** A string setting that users may also give as a number (`ignoreOutboundPorts: 5432`). */
-  text(path: string): string {
-    const v = getValue(this.values, path);
-    if (v === null || v === undefined) return "";
-    return scalar(v);
+  text(path: PathTo<string>): string {
+    return readText(this.values, path);
   }
-  num(path: string): number {
-    const v = getValue(this.values, path);
-    if (typeof v === "number") return v;
-    if (typeof v === "string" && /^-?\d+$/.test(v)) return Number(v);
-    return 0;
+  num(path: PathTo<number>): number {
+    return readNumber(this.values, path);
   }
-  bool(path: string): boolean {
-    return getValue(this.values, path) === true;
+  bool(path: PathTo<boolean>): boolean {
+    return readBoolean(this.values, path);
+  }
+  /** A map setting (a struct or a free-form map), when it is one. */
+  map(path: ValuePath): JsonObject | undefined {
+    const v = getValue(this.values, path) as JsonValue | undefined;
+    return isObject(v) ? v : undefined;
+  }
+  /** Any setting, untyped (a list, or an optional number that may come as text). */
+  raw(path: ValuePath): JsonValue | undefined {
+    return getValue(this.values, path) as JsonValue | undefined;
   }
 }

@@ -2,6 +2,9 @@
  * Public types of the injector core. Everything here is plain data: the core takes objects and returns objects,
  * so that the webhook, the CLI and npm consumers share one behaviour.
  */
+import type { ChartValues } from "./default-values.js";
+
+export type { ChartValues, ProxyParams, StringMap } from "./default-values.js";
 
 /** A JSON value, as Kubernetes objects are made of. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -9,18 +12,35 @@ export type JsonValue = null | boolean | number | string | JsonValue[] | { [key:
 /** A JSON object. */
 export type JsonObject = { [key: string]: JsonValue };
 
+/**
+ * Any object shaped like a Kubernetes object: plain data, or a typed object such as a `Deployment` of
+ * kubernetes-models or a `V1Deployment` of @kubernetes/client-node, which have no index signature and so are not
+ * `JsonValue`s to the compiler. The core reads it as JSON data.
+ */
+export interface KubeObjectLike {
+  readonly apiVersion?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly metadata?: object | undefined;
+}
+
 /** One RFC 6902 operation. The core emits `add`, `remove` and `replace`; paths are RFC 6901 pointers, escaped. */
 export type PatchOperation =
   | { op: "add"; path: string; value: JsonValue }
   | { op: "replace"; path: string; value: JsonValue }
   | { op: "remove"; path: string };
 
-/** A problem found in the input, with a stable code and the path (values path or object path) it concerns. */
+/**
+ * A problem found in the input, as data: a stable code, where it is, and what is wrong. The message never repeats
+ * the path; `formatIssue` puts the two together.
+ */
 export interface Issue {
   code: IssueCode;
+  /**
+   * Where the problem is: the parts of a values path (`["proxy", "ports", "admin"]`), the annotation a warning is
+   * about (`["config.linkerd.io/admin-port"]`); empty when the problem is the whole input.
+   */
+  path: (string | number)[];
   message: string;
-  /** Where the problem is: a values path (`proxy.ports.admin`) or an annotation / object path. */
-  path?: string;
 }
 
 export type IssueCode =
@@ -78,8 +98,68 @@ export interface ResourceReport {
   warnings: Issue[];
 }
 
-/** Linkerd values (the `values` of ConfigMap `linkerd-config`), after merging over the built-in defaults. */
-export type Values = JsonObject;
+/**
+ * Linkerd values (the `values` of ConfigMap `linkerd-config`), after merging over the built-in defaults: the shape of
+ * {@link ChartValues}, where any setting may also be null (a values file clears a setting with null, which Linkerd
+ * reads as Go's zero value), and with whatever keys a newer control plane writes besides.
+ */
+export type Values = Settable<ChartValues>;
+
+type Settable<T> = {
+  [K in keyof T]: T[K] extends readonly unknown[] ? T[K] | null : T[K] extends object ? Settable<T[K]> | null : T[K] | null;
+};
+
+type Join<Prefix extends string, Key extends string> = Prefix extends "" ? Key : `${Prefix}.${Key}`;
+
+/** A map whose keys are data (`podAnnotations`, `proxy.inbound`), not names of settings. */
+type IsFreeForm<T> = string extends keyof T ? true : false;
+
+type PathsOf<T, Prefix extends string> = {
+  [K in keyof T & string]:
+    | Join<Prefix, K>
+    | (NonNullable<T[K]> extends readonly unknown[]
+        ? never
+        : NonNullable<T[K]> extends object
+          ? IsFreeForm<NonNullable<T[K]>> extends true
+            ? `${Join<Prefix, K>}.${string}`
+            : PathsOf<NonNullable<T[K]>, Join<Prefix, K>>
+          : never);
+}[keyof T & string];
+
+type PathsTo<T, Want, Prefix extends string> = {
+  [K in keyof T & string]:
+    | (NonNullable<T[K]> extends Want ? Join<Prefix, K> : never)
+    | (NonNullable<T[K]> extends readonly unknown[]
+        ? never
+        : NonNullable<T[K]> extends object
+          ? IsFreeForm<NonNullable<T[K]>> extends true
+            ? never
+            : PathsTo<NonNullable<T[K]>, Want, Join<Prefix, K>>
+          : never);
+}[keyof T & string];
+
+declare const checkedPath: unique symbol;
+
+/**
+ * A dotted path into the values (`proxy.ports.admin`; any key below a free-form map, `podAnnotations.team`), checked
+ * against {@link ChartValues} when it is written in code, so that a mistyped path does not compile. A path that
+ * comes from the user (`--set`) becomes one through `checkValuePath`.
+ */
+export type ValuePath = PathsOf<ChartValues, ""> | (string & { readonly [checkedPath]: true });
+
+/** The paths of the settings whose values are of type `Want` (`PathTo<number>`: `proxy.ports.admin`, ...). */
+export type PathTo<Want> = PathsTo<ChartValues, Want, "">;
+
+/** The type of the value at a path: as `ChartValues` has it, or any JSON below a free-form map. */
+export type ValueAt<P extends string, T = ChartValues> = P extends keyof T
+  ? T[P]
+  : P extends `${infer Head}.${infer Rest}`
+    ? Head extends keyof T
+      ? IsFreeForm<NonNullable<T[Head]>> extends true
+        ? JsonValue
+        : ValueAt<Rest, NonNullable<T[Head]>>
+      : JsonValue
+    : JsonValue;
 
 /** Where an injection request comes from; decides the annotation logic and the extras of spec §1.3, §1.7, §6. */
 export type Origin = "cli" | "webhook";
@@ -104,16 +184,17 @@ export interface InjectOptions {
   overrideAnnotations?: Readonly<Record<string, string>>;
 }
 
-/** The outcome of `injectObject` / `uninjectObject`. */
-export type TransformResult =
+/** The outcome of `injectObject` / `uninjectObject`; `T` is the input's type. */
+export type TransformResult<T = JsonValue> =
   | {
       ok: true;
       /**
-       * The new object: a fresh value (the input is never mutated), built from the input and the patch the first
-       * time it is read, so callers that need only the patch (the webhook) do not pay for it. Do not change the
-       * input before reading it.
+       * The new object, of the input's type: a fresh value (the input is never mutated; objects keep their
+       * prototype and `Date`s stay `Date`s, so a typed input comes back as the same class), built from the input and
+       * the patch the first time it is read, so callers that need only the patch (the webhook) do not pay for it. Do
+       * not change the input before reading it.
        */
-      readonly object: JsonValue;
+      readonly object: T;
       /** RFC 6902 patch from the input to `object`, in Linkerd's op order (spec §6.5). */
       patch: PatchOperation[];
       /** One report per object (one per item of a `List`). */

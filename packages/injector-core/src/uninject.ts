@@ -3,7 +3,7 @@ import { decide } from "./decision.js";
 import { isObject, stringMap } from "./json.js";
 import { pointer } from "./patch.js";
 import { transformEach, type One } from "./transform.js";
-import type { JsonObject, JsonValue, PatchOperation, TransformResult } from "./types.js";
+import type { JsonObject, JsonValue, KubeObjectLike, PatchOperation, TransformResult } from "./types.js";
 import { DEFAULT_VALUES } from "./values.js";
 import { readWorkload, str } from "./workload.js";
 
@@ -28,7 +28,7 @@ const PROXY_VOLUMES = new Set([
  * const r = uninjectObject(injectedDeployment);
  * if (r.ok) r.reports[0]?.outcome; // "uninjected"
  */
-export function uninjectObject(input: JsonValue): TransformResult {
+export function uninjectObject<T extends KubeObjectLike | JsonValue>(input: T): TransformResult<T> {
   return transformEach(input, uninjectOne);
 }
 

@@ -17,7 +17,6 @@ export function injectArgs(overrides: Partial<InjectArgs> = {}): InjectArgs {
     manual: false,
     valuesFiles: ["values.yaml"],
     sets: [],
-    enableDebugSidecar: false,
     ignoreCluster: false,
     linkerdNamespace: "linkerd",
     proxyFlags: {},

@@ -1,0 +1,9 @@
+// Bundled by the consumer test with esbuild for a browser: what a web page or a worker would import.
+import { injectObject, resolveValues } from "@l5d-injector/injector-core";
+
+const values = resolveValues([{ identityTrustAnchorsPEM: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n" }]);
+if (!values.ok) throw new Error(JSON.stringify(values.issues));
+const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "app", image: "app" }] } };
+const result = injectObject(pod, { origin: "cli", mode: "full", values: values.values });
+if (!result.ok) throw new Error(JSON.stringify(result.issues));
+globalThis.injected = result.object;
