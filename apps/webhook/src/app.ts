@@ -58,7 +58,7 @@ export function createApp(deps: AppDeps): Express {
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (inflight.reviews >= limits.maxConcurrentReviews) {
       // Never queued: a queue would only move the memory and the wait elsewhere, and the API server gives up after
-      // its timeout anyway. Its failurePolicy decides; the body, if any, is read and discarded by node:http.
+      // its timeout anyway. Its failurePolicy decides; the body, if any, is read and discarded.
       deps.logger.warn({ limit: limits.maxConcurrentReviews }, "refused admission review: too many in flight");
       afterUnreadBody(req, res, () =>
         sendOverloaded(res, `too many admission reviews in flight (limit ${limits.maxConcurrentReviews})`),
@@ -119,7 +119,8 @@ function readBody(req: Request, limits: ServingLimits, hold: Hold): Promise<Buff
         fail("entity.too.large");
         return;
       }
-      if (whole !== undefined && size + chunk.length <= whole.length) {
+      if (whole !== undefined) {
+        // node:http delivers exactly the declared length, no more: every chunk fits.
         chunk.copy(whole, size);
       } else {
         if (!hold(chunk.length)) {
