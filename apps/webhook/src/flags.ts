@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { parseQuantity } from "@l5d-injector/injector-core";
 
 /** Process flags, named after Linkerd's proxy-injector (spec §6.1) so that its Deployment args carry over. */
 export interface Flags {
@@ -21,6 +22,14 @@ export interface Flags {
   help: boolean;
   /** Seconds SIGTERM waits for in-flight reviews before closing the remaining connections. */
   drainTimeoutSeconds: number;
+  /** Seconds between SIGTERM (readiness fails) and closing the listener, serving reviews meanwhile. */
+  shutdownDelaySeconds: number;
+  /** Open connections to the webhook port at most. */
+  maxConnections: number;
+  /** Memory budget of the reviews in flight, in bytes (see ServingLimits). */
+  maxInflightBytes: number;
+  /** Reviews read or reviewed at once at most. */
+  maxConcurrentReviews: number;
   /**
    * Seconds within which every review is answered, look-ups included. Must stay below the webhook configuration's
    * timeoutSeconds (10 in deploy/): after that the API server has given up on the answer.
@@ -54,6 +63,10 @@ const OPTIONS = {
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "plain" },
   "drain-timeout": { type: "string", default: "25" },
+  "shutdown-delay": { type: "string", default: "5" },
+  "max-connections": { type: "string", default: "1024" },
+  "max-inflight-bytes": { type: "string", default: "64Mi" },
+  "max-concurrent-reviews": { type: "string", default: "512" },
   "review-timeout": { type: "string", default: "8" },
   "namespace-resync": { type: "string", default: "300" },
   // Accepted so that Linkerd's own proxy-injector args keep working; pprof is not offered.
@@ -92,6 +105,13 @@ A Linkerd-compatible proxy-injector admission webhook.
   --log-level LEVEL           trace|debug|info|warn|error|fatal (default "info")
   --log-format FORMAT         plain|json (default "plain")
   --drain-timeout SECONDS     how long SIGTERM waits for in-flight requests (default 25)
+  --shutdown-delay SECONDS    after SIGTERM, how long reviews are still served (with Connection: close) while
+                              /ready fails, before the listener closes (default 5)
+  --max-connections N         open connections to the webhook at most; over it the longest-idle one is closed,
+                              or the new one if none is idle (default 1024)
+  --max-inflight-bytes SIZE   memory the reviews in flight may hold: body bytes, plus 64 per JSON value once
+                              decoded; beyond it, 503 at once (default 64Mi; Ki, Mi, Gi or plain bytes)
+  --max-concurrent-reviews N  requests read or reviewed at once; beyond it, 503 at once (default 512)
   --review-timeout SECONDS    every review is answered within this, Kubernetes look-ups included (default 8);
                               keep it below the webhook configuration's timeoutSeconds (10), after which the
                               API server stops waiting and applies the failurePolicy
@@ -135,6 +155,25 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   if (!Number.isFinite(drain) || drain < 0) {
     return { ok: false, message: `invalid --drain-timeout "${v["drain-timeout"]}": expected seconds` };
   }
+  const shutdownDelay = Number(v["shutdown-delay"]);
+  if (!Number.isFinite(shutdownDelay) || shutdownDelay < 0) {
+    return { ok: false, message: `invalid --shutdown-delay "${v["shutdown-delay"]}": expected seconds` };
+  }
+  const maxConnections = Number(v["max-connections"]);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    return { ok: false, message: `invalid --max-connections "${v["max-connections"]}": expected a positive integer` };
+  }
+  const maxInflightBytes = parseQuantity(v["max-inflight-bytes"]);
+  if (maxInflightBytes === undefined || !Number.isFinite(maxInflightBytes) || maxInflightBytes < 1) {
+    return { ok: false, message: `invalid --max-inflight-bytes "${v["max-inflight-bytes"]}": expected a size such as 64Mi` };
+  }
+  const maxConcurrentReviews = Number(v["max-concurrent-reviews"]);
+  if (!Number.isInteger(maxConcurrentReviews) || maxConcurrentReviews < 1) {
+    return {
+      ok: false,
+      message: `invalid --max-concurrent-reviews "${v["max-concurrent-reviews"]}": expected a positive integer`,
+    };
+  }
   const reviewTimeout = Number(v["review-timeout"]);
   // 30 s is the most a webhook configuration's timeoutSeconds may say: a longer review would never be heard.
   if (!Number.isFinite(reviewTimeout) || reviewTimeout <= 0 || reviewTimeout >= 30) {
@@ -165,6 +204,10 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       dev: v.dev,
       help: v.help,
       drainTimeoutSeconds: drain,
+      shutdownDelaySeconds: shutdownDelay,
+      maxConnections,
+      maxInflightBytes: Math.floor(maxInflightBytes),
+      maxConcurrentReviews,
       reviewTimeoutSeconds: reviewTimeout,
       namespaceResyncSeconds: resync,
     },
