@@ -104,27 +104,38 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Run
   );
   logger.info(describeCert(current.cert), "serving certificate loaded");
 
-  let reloading: Promise<boolean> | undefined;
+  const reloadOnce = async (): Promise<boolean> => {
+    try {
+      const next = await readPair(options.certFile, options.keyFile);
+      if (next.cert.equals(current.cert) && next.key.equals(current.key)) return false;
+      // createSecureContext throws on a key that does not match the certificate.
+      createSecureContext({ ...TLS_OPTIONS, cert: next.cert, key: next.key });
+      server.setSecureContext({ ...TLS_OPTIONS, cert: next.cert, key: next.key });
+      current = next;
+      logger.info(describeCert(next.cert), "serving certificate reloaded");
+      return true;
+    } catch (error) {
+      logger.error({ err: error }, "failed to reload the serving certificate; keeping the previous one");
+      return false;
+    }
+  };
+  // Serialised: a watch event and the poll timer may fire together. A reload asked for while one runs is not merged
+  // into it: that one may have read the files half-way through a rotation (new key, old certificate) and given up,
+  // so the files are read once more after it; requests made meanwhile share that one re-read.
+  let inFlight: Promise<boolean> | undefined;
+  let queued: Promise<boolean> | undefined;
   const reloadCertificate = (): Promise<boolean> => {
-    // Serialise reloads: a watch event and the poll timer may fire together.
-    reloading ??= (async () => {
-      try {
-        const next = await readPair(options.certFile, options.keyFile);
-        if (next.cert.equals(current.cert) && next.key.equals(current.key)) return false;
-        // createSecureContext throws on a key that does not match the certificate.
-        createSecureContext({ ...TLS_OPTIONS, cert: next.cert, key: next.key });
-        server.setSecureContext({ ...TLS_OPTIONS, cert: next.cert, key: next.key });
-        current = next;
-        logger.info(describeCert(next.cert), "serving certificate reloaded");
-        return true;
-      } catch (error) {
-        logger.error({ err: error }, "failed to reload the serving certificate; keeping the previous one");
-        return false;
-      } finally {
-        reloading = undefined;
-      }
-    })();
-    return reloading;
+    if (inFlight === undefined) {
+      inFlight = reloadOnce().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
+    }
+    queued ??= inFlight.then(() => {
+      queued = undefined;
+      return reloadCertificate();
+    });
+    return queued;
   };
   const watcher = watchFiles(
     [options.certFile, options.keyFile],
