@@ -25,6 +25,21 @@ describe("parseFlags", () => {
     expect(r).toMatchObject({ ok: true, flags: { addr: ":9443", metricsAddr: ":9996", logLevel: "debug", linkerdNamespace: "mesh" } });
   });
 
+  it("takes the args of Linkerd's linkerd-proxy-injector Deployment, sub-command first", () => {
+    // charts/linkerd-control-plane/templates/proxy-injector.yaml, as rendered in shared/linkerd-chart.
+    const r = parseFlags(["proxy-injector", "-log-level=info", "-log-format=plain", "-linkerd-namespace=linkerd", "-enable-pprof=false"]);
+    expect(r).toMatchObject({
+      ok: true,
+      flags: { addr: ":8443", metricsAddr: ":9995", logLevel: "info", logFormat: "plain", linkerdNamespace: "linkerd" },
+    });
+  });
+
+  it("reads a boolean's value as Go does", () => {
+    expect(parseFlags(["-dev=true"])).toMatchObject({ ok: true, flags: { dev: true } });
+    expect(parseFlags(["--dev=0"])).toMatchObject({ ok: true, flags: { dev: false } });
+    expect(parseFlags(["-version=T"])).toMatchObject({ ok: true, flags: { version: true } });
+  });
+
   it("listens on loopback in --dev unless told otherwise", () => {
     expect(parseFlags(["--dev"])).toMatchObject({ ok: true, flags: { addr: "127.0.0.1:8443", metricsAddr: "127.0.0.1:9995" } });
     expect(parseFlags(["--dev", "--addr", ":8443"])).toMatchObject({ ok: true, flags: { addr: ":8443" } });
@@ -74,6 +89,10 @@ describe("parseFlags", () => {
     [["--addr", "8443"], /invalid --addr "8443"/],
     [["--nope"], /Unknown option '--nope'/],
     [["positional"], /Unexpected argument 'positional'/],
+    // Only as the first argument, and only this sub-command: Linkerd's other controllers are not this image.
+    [["-log-level=info", "proxy-injector"], /Unexpected argument 'proxy-injector'/],
+    [["destination"], /Unexpected argument 'destination'/],
+    [["-enable-pprof=maybe"], /invalid --enable-pprof "maybe": expected true or false/],
   ])("refuses %j", (args, message) => {
     const r = parseFlags(args);
     expect(r.ok).toBe(false);

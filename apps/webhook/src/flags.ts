@@ -20,6 +20,8 @@ export interface Flags {
   logFormat: "plain" | "json";
   dev: boolean;
   help: boolean;
+  /** `--version`: print this webhook's version, the Linkerd version it implements and the configured one. */
+  version: boolean;
   /** Seconds SIGTERM waits for in-flight reviews before closing the remaining connections. */
   drainTimeoutSeconds: number;
   /** Seconds between SIGTERM (readiness fails) and closing the listener, serving reviews meanwhile. */
@@ -73,7 +75,14 @@ const OPTIONS = {
   "enable-pprof": { type: "boolean" },
   dev: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
+  version: { type: "boolean", default: false },
 } as const;
+
+/**
+ * Linkerd's controller image runs one binary for every controller, the sub-command first: its proxy-injector
+ * Deployment's args start with `proxy-injector`. Accepted there, so that this image takes those args unchanged.
+ */
+export const LINKERD_SUBCOMMAND = "proxy-injector";
 
 // logrus levels (Linkerd's -log-level) mapped onto pino's.
 const LOG_LEVELS: Record<string, LogLevel> = {
@@ -118,7 +127,11 @@ A Linkerd-compatible proxy-injector admission webhook.
   --namespace-resync SECONDS  how often the namespace watch lists all namespaces again (default 300)
   --dev                       run locally without a cluster: self-signed certificate, built-in values,
                               a throwaway trust anchor, no look-ups
+  --version                   print the version, the Linkerd version implemented and the one configured
   -h, --help                  show this help
+
+Linkerd's own proxy-injector args are accepted as they are: the sub-command "${LINKERD_SUBCOMMAND}" first, and
+single-dash flags such as -log-level=info and -enable-pprof=false.
 `;
 
 /**
@@ -126,7 +139,13 @@ A Linkerd-compatible proxy-injector admission webhook.
  * accepted too, so that a Linkerd Deployment's args work unchanged.
  */
 export function parseFlags(argv: readonly string[]): FlagsResult {
-  const args = argv.map(normaliseSingleDash);
+  const rest = argv[0] === LINKERD_SUBCOMMAND ? argv.slice(1) : argv;
+  const args: string[] = [];
+  for (const arg of rest) {
+    const normalised = normaliseBoolean(normaliseSingleDash(arg));
+    if (!normalised.ok) return normalised;
+    if (normalised.arg !== undefined) args.push(normalised.arg);
+  }
   let parsed;
   try {
     parsed = parseArgs({ args, options: OPTIONS, allowPositionals: false, strict: true });
@@ -203,6 +222,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       logFormat,
       dev: v.dev,
       help: v.help,
+      version: v.version,
       drainTimeoutSeconds: drain,
       shutdownDelaySeconds: shutdownDelay,
       maxConnections,
@@ -220,6 +240,26 @@ function normaliseSingleDash(arg: string): string {
   const match = /^-([a-z][a-z-]+)(=.*)?$/.exec(arg);
   if (match !== null && LONG_NAMES.has(match[1] ?? "")) return `-${arg}`;
   return arg;
+}
+
+const BOOLEAN_NAMES = new Set(
+  Object.entries(OPTIONS)
+    .filter(([, option]) => option.type === "boolean")
+    .map(([name]) => name),
+);
+
+/**
+ * Go's flag package takes `-flag=false` for a boolean (Linkerd's Deployment says `-enable-pprof=false`); node's
+ * parseArgs refuses a value on a boolean. A true value becomes the bare flag, a false one is dropped (every
+ * boolean here defaults to false). The values are Go's `strconv.ParseBool`'s.
+ */
+function normaliseBoolean(arg: string): { ok: true; arg: string | undefined } | { ok: false; message: string } {
+  const match = /^--([a-z][a-z-]+)=(.*)$/.exec(arg);
+  if (match === null || !BOOLEAN_NAMES.has(match[1] ?? "")) return { ok: true, arg };
+  const value = match[2] ?? "";
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(value)) return { ok: true, arg: `--${match[1]}` };
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(value)) return { ok: true, arg: undefined };
+  return { ok: false, message: `invalid --${match[1]} "${value}": expected true or false` };
 }
 
 /** `:8443` (all interfaces), `127.0.0.1:0`, `[::1]:8443`, `localhost:9995`. */

@@ -5,7 +5,7 @@
  */
 // First: ignores SIGUSR1 (the inspector) and SIGHUP while the rest loads.
 import { reportIgnoredSignals } from "./process-signals.js";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,13 +15,15 @@ import { collectDefaultMetrics, Registry } from "prom-client";
 import type { Logger } from "pino";
 import { createAdminApp } from "./admin.js";
 import { createApp } from "./app.js";
-import { ConfigStore, hasTrustAnchors, type ClusterFacts, type ConfigInputs } from "./config-store.js";
+import { buildSnapshot, ConfigStore, hasTrustAnchors, type ClusterFacts, type ConfigInputs } from "./config-store.js";
 import { createEventRecorder } from "./events.js";
 import { parseFlags, parseListenAddress, USAGE, type Flags } from "./flags.js";
 import { clusterLookups, type EventRecorder, type KubeLookups } from "./kube.js";
 import { createLogger } from "./logger.js";
-import { createMetrics } from "./metrics.js";
+import { createMetrics, createVersionSkewGauge } from "./metrics.js";
 import { startHttpServer, startHttpsServer } from "./server.js";
+import { describeStartupError, StartupError } from "./startup-error.js";
+import { compareVersions, describeSkew, formatVersion, type VersionText } from "./version-skew.js";
 import { watchFiles } from "./watch.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
@@ -37,7 +39,13 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
+  if (flags.version) {
+    process.stdout.write(formatVersion(await readVersionText(flags)));
+    return;
+  }
   const logger = createLogger({ level: flags.logLevel, format: flags.logFormat, out: process.stderr });
+  // From here on a start-up failure is one fatal line in the log's own format (see the end of this file).
+  fatalLogger = logger;
   reportIgnoredSignals((signal) =>
     logger.warn({ signal }, signal === "SIGUSR1" ? "ignoring SIGUSR1: the inspector stays closed" : "ignoring SIGHUP"),
   );
@@ -57,10 +65,7 @@ async function main(): Promise<void> {
   const store = new ConfigStore({ ok: false, message: "values not loaded yet" });
   let lastInputs = await readInputs();
   const problem = store.update(lastInputs, cluster);
-  if (problem !== undefined) {
-    logger.fatal({ error: problem }, "cannot start: invalid values");
-    process.exit(1);
-  }
+  if (problem !== undefined) throw new StartupError("ERR_VALUES", `invalid values (${flags.values}): ${problem}`);
   if (!flags.dev && lastInputs.valuesText === undefined) {
     logger.warn({ path: flags.values }, "no values file: using Linkerd's built-in defaults");
   }
@@ -68,6 +73,22 @@ async function main(): Promise<void> {
   if (first.ok && !hasTrustAnchors(first.values)) {
     logger.warn("no identity trust anchors (--trust-roots or identityTrustAnchorsPEM): injections will be refused");
   }
+  const registry = new Registry();
+  // Another Linkerd than the one implemented: said once at start (and again when a reload changes it), kept on
+  // /metrics; reviews go on, with the configured values.
+  const skewGauge = createVersionSkewGauge(registry);
+  let configuredVersion: string | undefined;
+  const reportVersions = () => {
+    const snapshot = store.current();
+    if (!snapshot.ok) return;
+    const versions = compareVersions(LINKERD_VERSION, snapshot.values.linkerdVersion);
+    skewGauge.set(versions.implemented, versions.configured);
+    if (versions.configured === configuredVersion) return;
+    configuredVersion = versions.configured;
+    const fields = { implemented: versions.implemented, configured: versions.configured };
+    if (versions.skew) logger.warn(fields, describeSkew(versions));
+  };
+  reportVersions();
   // Only the files in use: in --dev the defaults are built in and the trust anchor is generated.
   const watched = [
     ...(flags.dev && !flags.valuesExplicit ? [] : [flags.values]),
@@ -82,8 +103,10 @@ async function main(): Promise<void> {
           if (next.valuesText === lastInputs.valuesText && next.trustRootsPem === lastInputs.trustRootsPem) return;
           lastInputs = next;
           const error = store.update(next, cluster);
-          if (error === undefined) logger.info("values reloaded");
-          else logger.error({ error }, "values changed but are invalid; keeping the previous values");
+          if (error === undefined) {
+            logger.info("values reloaded");
+            reportVersions();
+          } else logger.error({ error }, "values changed but are invalid; keeping the previous values");
         } catch (error) {
           logger.error({ err: error }, "failed to re-read values; keeping the previous values");
         }
@@ -95,7 +118,6 @@ async function main(): Promise<void> {
     },
   );
 
-  const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const metrics = createMetrics(registry);
   const app = createApp({
@@ -124,11 +146,21 @@ async function main(): Promise<void> {
     keyFile: files.tlsKey,
     logger,
     maxConnections: flags.maxConnections,
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).syscall === "listen") {
+      throw new StartupError("ERR_LISTEN", `cannot listen on --addr ${flags.addr}: ${messageOf(error)}`);
+    }
+    throw new StartupError(
+      "ERR_TLS",
+      `cannot load the serving certificate (--tls-cert ${files.tlsCert}, --tls-key ${files.tlsKey}): ${messageOf(error)}`,
+    );
   });
   const admin = await startHttpServer({
     handler: createAdminApp({ registry, isReady: () => ready }),
     host: adminAddr.host,
     port: adminAddr.port,
+  }).catch((error: unknown) => {
+    throw new StartupError("ERR_LISTEN", `cannot listen on --metrics-addr ${flags.metricsAddr}: ${messageOf(error)}`);
   });
   ready = true;
   logger.info(
@@ -182,6 +214,9 @@ async function prepareDev(flags: Flags, logger: Logger): Promise<ServingFiles> {
   // Only dev mode needs openssl: load the helper lazily.
   const { makeServingCertificate, makeThrowawayTrustAnchor } = await import("./certs.js");
   const dir = await mkdtemp(join(tmpdir(), "l5d-injector-dev-"));
+  // The serving key and the trust anchor's key are throwaway secrets: they go with the process, however it ends
+  // (short of SIGKILL; tests that kill so remove the folder themselves).
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   const serving = await makeServingCertificate(dir);
   const files: ServingFiles = {
     tlsCert: serving.certFile,
@@ -292,11 +327,40 @@ async function readOptional(path: string, explicit: boolean, dev: boolean): Prom
     return await readFile(path, "utf8");
   } catch (error) {
     if (!explicit && (error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw error;
+    throw new StartupError("ERR_READ", `cannot read ${path}: ${messageOf(error)}`);
   }
 }
 
+/** `--version`'s facts: the values file at --values (or Linkerd's mount path) read as the webhook would read it. */
+async function readVersionText(flags: Flags): Promise<VersionText> {
+  const base = { webhookVersion: version, implemented: LINKERD_VERSION, valuesPath: flags.values };
+  try {
+    const valuesText = await readOptional(flags.values, flags.valuesExplicit, false);
+    if (valuesText === undefined) return { ...base, configuration: { kind: "not_mounted" } };
+    const built = buildSnapshot({ valuesText }, { nativeSidecars: true });
+    if (!built.ok) return { ...base, configuration: { kind: "unreadable", message: built.message } };
+    return { ...base, configuration: { kind: "configured", linkerdVersion: built.snapshot.values.linkerdVersion } };
+  } catch (error) {
+    return { ...base, configuration: { kind: "unreadable", message: messageOf(error) } };
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Where a start-up failure is reported: plain stderr until the logger exists, then the logger. */
+let fatalLogger: Logger | undefined;
+
 main().catch((error: unknown) => {
-  process.stderr.write(`l5d-injector-webhook: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  // One line, once: an expected failure (a missing file, a taken port, invalid values) by its message alone; only
+  // an unexpected one (a bug) carries its stack, as a field of that line.
+  const { message, code, stack } = describeStartupError(error);
+  if (fatalLogger !== undefined) {
+    fatalLogger.fatal({ ...(code !== undefined ? { code } : {}), ...(stack !== undefined ? { stack } : {}) }, `cannot start: ${message}`);
+    fatalLogger.flush();
+  } else {
+    process.stderr.write(`l5d-injector-webhook: cannot start: ${message}${stack !== undefined ? ` (${JSON.stringify(stack)})` : ""}\n`);
+  }
   process.exit(1);
 });

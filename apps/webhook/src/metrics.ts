@@ -1,6 +1,6 @@
 import { isValidProxyAnnotationValue, PROXY_ANNOTATIONS, type JsonObject } from "@l5d-injector/injector-core";
 import { setImmediate as nextTurn } from "node:timers/promises";
-import { Counter, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /**
  * One metric label per Linkerd `ProxyAnnotations` key: the part after the first `/`, with `-` turned into `_`
@@ -311,4 +311,29 @@ function escapeHelp(help: string): string {
 /** The text format's escapes for label values: backslash, double quote and line feed. */
 function escapeLabelValue(value: string): string {
   return /[\\"\n]/.test(value) ? value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n") : value;
+}
+
+export interface VersionSkewGauge {
+  /** Replaces the one series: the implemented and the configured Linkerd version, 1 when they differ. */
+  set(implemented: string, configured: string): void;
+}
+
+/**
+ * `proxy_inject_linkerd_version_skew{implemented, configured}`: 1 while the configuration's `linkerdVersion` is not the
+ * version this webhook implements, else 0. One series at a time (the current configuration), so that an alert on
+ * `== 1` names both versions.
+ */
+export function createVersionSkewGauge(registry: Registry): VersionSkewGauge {
+  const gauge = new Gauge({
+    name: "proxy_inject_linkerd_version_skew",
+    help: "1 when linkerd-config's linkerdVersion differs from the Linkerd version this injector implements, else 0.",
+    labelNames: ["implemented", "configured"],
+    registers: [registry],
+  });
+  return {
+    set(implemented, configured) {
+      gauge.reset();
+      gauge.set({ implemented, configured }, implemented === configured ? 0 : 1);
+    },
+  };
 }
