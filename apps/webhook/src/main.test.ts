@@ -2,8 +2,9 @@
  * The built process (`dist/main.js`): `--dev` start-up, the example review from the README, signals and the
  * shutdown sequence.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { Agent, request } from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -39,15 +40,29 @@ interface Webhook {
   port: number;
   adminPort: number;
   ca: string;
+  /** The folder `--dev` wrote its certificates and keys into. */
+  devDir: string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 const started: Webhook[] = [];
+const scratch: string[] = [];
 
 afterEach(() => {
-  for (const webhook of started.splice(0)) webhook.child.kill("SIGKILL");
+  // SIGKILL leaves no chance to clean up: the keys --dev wrote are removed here.
+  for (const webhook of started.splice(0)) {
+    webhook.child.kill("SIGKILL");
+    if (webhook.devDir !== "") rmSync(webhook.devDir, { recursive: true, force: true });
+  }
+  for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+function scratchDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "webhook-main-test-"));
+  scratch.push(dir);
+  return dir;
+}
 
 async function waitFor(condition: () => boolean | Promise<boolean>, what: string, boundMs = 30_000): Promise<void> {
   const deadline = Date.now() + boundMs;
@@ -70,12 +85,14 @@ async function startWebhook(args: string[] = []): Promise<Webhook> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
-  const webhook: Webhook = { child, port: 0, adminPort: 0, ca: "", stderr: () => stderr, exited };
+  const webhook: Webhook = { child, port: 0, adminPort: 0, ca: "", devDir: "", stderr: () => stderr, exited };
   started.push(webhook);
   await waitFor(() => stdout.includes("-----END CERTIFICATE-----") || child.exitCode !== null, "the dev banner");
   webhook.port = Number(/webhook\s+https:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1]);
   webhook.adminPort = Number(/admin\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1]);
-  webhook.ca = readFileSync(/CA\s+(\S+ca\.crt)/.exec(stdout)?.[1] ?? "", "utf8");
+  const caFile = /CA\s+(\S+ca\.crt)/.exec(stdout)?.[1] ?? "";
+  webhook.devDir = dirname(caFile);
+  webhook.ca = readFileSync(caFile, "utf8");
   expect(webhook.port).toBeGreaterThan(0);
   return webhook;
 }
@@ -172,5 +189,91 @@ describe("shutdown", () => {
     expect(webhook.stderr()).not.toContain("Debugger listening");
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toEqual({ code: 0, signal: null });
+  });
+});
+
+describe("version skew", () => {
+  it("says once at start that linkerd-config names another Linkerd, shows it on /metrics, and keeps injecting", async () => {
+    const values = join(scratchDir(), "values");
+    writeFileSync(values, "linkerdVersion: edge-26.9.1\n");
+    const webhook = await startWebhook(["--values", values]);
+    const lines = webhook.stderr().split("\n").filter((l) => l.includes("version skew"));
+    expect(lines).toEqual([
+      expect.stringContaining(
+        'level=warn msg="version skew: linkerd-config says Linkerd edge-26.9.1, this webhook implements edge-26.8.3; injecting with the configured values as edge-26.8.3 would" implemented=edge-26.8.3 configured=edge-26.9.1',
+      ),
+    ]);
+    const metrics = await (await fetch(`http://127.0.0.1:${webhook.adminPort}/metrics`)).text();
+    expect(metrics).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.9.1"} 1');
+    expect(isInjected(await post(webhook.port, webhook.ca, EXAMPLE))).toBe(true);
+  });
+
+  it("says nothing at start when the versions match, and shows 0 on /metrics", async () => {
+    const webhook = await startWebhook();
+    expect(webhook.stderr()).not.toContain("version skew");
+    const metrics = await (await fetch(`http://127.0.0.1:${webhook.adminPort}/metrics`)).text();
+    expect(metrics).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.8.3"} 0');
+  });
+
+  it("--version names the version, the one implemented and the configured one", () => {
+    const values = join(scratchDir(), "values");
+    writeFileSync(values, "linkerdVersion: edge-26.9.1\n");
+    const result = spawnSync(process.execPath, [MAIN, "proxy-injector", "--version", `--values=${values}`], { encoding: "utf8" });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^l5d-injector-webhook \d+\.\d+\.\d+\nimplements Linkerd edge-26\.8\.3\n/);
+    expect(result.stdout).toContain(`configuration: ${values}: version skew: linkerd-config says Linkerd edge-26.9.1`);
+  });
+});
+
+describe("start-up failures", () => {
+  /** The process run without --dev on loopback ports, until it exits. */
+  function fail(args: string[]): { status: number | null; stderr: string } {
+    const result = spawnSync(process.execPath, [MAIN, "--addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0", ...args], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    return { status: result.status, stderr: result.stderr };
+  }
+
+  it("a missing TLS file is one fatal line naming it, with no stack trace", () => {
+    const { status, stderr } = fail(["--tls-cert=/nonexistent/tls.crt", "--tls-key=/nonexistent/tls.key"]);
+    expect(status).toBe(1);
+    const fatal = stderr.split("\n").filter((l) => l.includes("level=fatal"));
+    expect(fatal).toEqual([
+      expect.stringContaining(
+        `msg="cannot start: cannot load the serving certificate (--tls-cert /nonexistent/tls.crt, --tls-key /nonexistent/tls.key): ENOENT: no such file or directory, open '/nonexistent/tls.crt'" code=ERR_TLS`,
+      ),
+    ]);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("invalid values are one fatal line in the log's format, printed once", () => {
+    const values = join(scratchDir(), "values");
+    writeFileSync(values, "linkerdVersion: [\n");
+    const { status, stderr } = fail([`--values=${values}`, "--log-format=json"]);
+    expect(status).toBe(1);
+    const fatal = stderr.split("\n").filter((l) => l.includes('"level":"fatal"'));
+    expect(fatal).toHaveLength(1);
+    expect(JSON.parse(fatal[0] as string)).toMatchObject({ code: "ERR_VALUES", msg: expect.stringMatching(/^cannot start: invalid values/) });
+    expect(stderr.split("\n").filter((l) => l !== "" && !l.startsWith("{"))).toEqual([]);
+  });
+
+  it("a missing --values file is one fatal line", () => {
+    const { status, stderr } = fail(["--values=/nonexistent/values"]);
+    expect(status).toBe(1);
+    expect(stderr.split("\n").filter((l) => l.includes("level=fatal"))).toEqual([
+      expect.stringContaining(`msg="cannot start: cannot read /nonexistent/values: ENOENT: no such file or directory, open '/nonexistent/values'" code=ERR_READ`),
+    ]);
+    expect(stderr).not.toMatch(/^\s+at /m);
+  });
+});
+
+describe("--dev files", () => {
+  it("removes the certificates and keys it wrote when it exits", async () => {
+    const webhook = await startWebhook(["--shutdown-delay", "0"]);
+    expect(existsSync(join(webhook.devDir, "tls.key"))).toBe(true);
+    webhook.child.kill("SIGTERM");
+    expect(await webhook.exited).toEqual({ code: 0, signal: null });
+    expect(existsSync(webhook.devDir)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  * everywhere. `scripts/measure-serving.mjs` prints the same figures, and more scenarios.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -20,6 +20,7 @@ const LINUX = existsSync("/proc/self/status");
 let child: ChildProcessWithoutNullStreams;
 let port: number;
 let ca: string;
+let devDir: string | undefined;
 
 beforeAll(async () => {
   expect(existsSync(MAIN), `${MAIN} is missing: run pnpm build`).toBe(true);
@@ -38,11 +39,15 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 25));
   }
   port = Number(/webhook\s+https:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1]);
-  ca = readFileSync(/CA\s+(\S+ca\.crt)/.exec(stdout)?.[1] ?? "", "utf8");
+  const caFile = /CA\s+(\S+ca\.crt)/.exec(stdout)?.[1] ?? "";
+  devDir = dirname(caFile);
+  ca = readFileSync(caFile, "utf8");
 });
 
 afterAll(() => {
   child?.kill("SIGKILL");
+  // SIGKILL leaves the process no chance to remove the keys --dev wrote.
+  if (devDir !== undefined) rmSync(devDir, { recursive: true, force: true });
 });
 
 /** Peak resident memory of the webhook so far, in MB (the kernel's high-water mark). */

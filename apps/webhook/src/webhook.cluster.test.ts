@@ -67,7 +67,10 @@ beforeAll(async () => {
   kubeconfig = join(dir, "cp", "kubeconfig");
 
   // The webhook runs as the deploy's ServiceAccount: this checks that its RBAC is enough.
-  await kubectl("apply", "-f", join(APP, "deploy", "base", "namespace.yaml"));
+  // Linkerd's namespace, as Linkerd labels it (deploy/ holds no Namespace: it goes into Linkerd's).
+  await kubectlApply(
+    "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: linkerd\n  labels: {config.linkerd.io/admission-webhooks: disabled}\n",
+  );
   await kubectl("apply", "-f", join(APP, "deploy", "base", "rbac.yaml"));
   const secret = await eventually(
     () => kubectl("-n", "linkerd", "get", "sa", "l5d-proxy-injector", "-o", "jsonpath={.secrets[0].name}"),
