@@ -100,12 +100,12 @@ if [[ -n $ca && $ca != null && $ca != undefined && -s $ca ]]; then secret=(--sec
 start=$(date +%s)
 case $builder in
   docker)
-    docker build -f "$CONTAINERFILE" ${BASE_IMAGE:+--build-arg "BASE_IMAGE=$BASE_IMAGE"} "${secret[@]}" -t "$IMAGE" . >&2
+    docker build -f "$CONTAINERFILE" ${BASE_IMAGE:+--build-arg "BASE_IMAGE=$BASE_IMAGE"} --build-arg "VERSION=$VERSION" "${secret[@]}" -t "$IMAGE" . >&2
     ;;
   buildah)
     if [[ -z ${BASE_IMAGE:-} ]]; then base_image; BASE_IMAGE=$BASE_TAG; fi
     # --isolation chroot: no user namespaces or runc needed. --layers keeps the dependency step cached.
-    "${BUILDAH[@]}" bud --isolation chroot --layers --build-arg "BASE_IMAGE=$BASE_IMAGE" "${secret[@]}" \
+    "${BUILDAH[@]}" bud --isolation chroot --layers --build-arg "BASE_IMAGE=$BASE_IMAGE" --build-arg "VERSION=$VERSION" "${secret[@]}" \
       -f "$CONTAINERFILE" -t "$IMAGE" . >&2
     ;;
   *) say "unknown IMAGE_BUILDER $builder (docker or buildah)"; exit 1 ;;

@@ -240,6 +240,28 @@ describe("the Helm chart", () => {
     expect(pod.metadata.annotations?.["linkerd.io/created-by"]).toMatch(/^l5d-injector\/webhook /);
     expect(webhook.log()).toContain('"outcome":"injected"');
 
+    // An upgrade keeps the certificate: the replicas' files and the webhook configuration's CA stay a pair.
+    const chart = join(APP, "chart");
+    const tlsSecret = () => getJson<{ data: Record<string, string> }>("-n", "linkerd", "secret", "l5d-proxy-injector-k8s-tls");
+    const caBundle = async () =>
+      Buffer.from(
+        (await getJson<{ webhooks: { clientConfig: { caBundle: string } }[] }>("mutatingwebhookconfiguration", "l5d-proxy-injector-webhook-config"))
+          .webhooks[0]?.clientConfig.caBundle ?? "",
+        "base64",
+      ).toString();
+    await helm("upgrade", release, chart, "--namespace", "linkerd", "--reuse-values", "--set", "replicas=3");
+    expect((await tlsSecret()).data).toEqual(secret.data);
+    expect(containerNames(await createPod("shop-helm", "after-upgrade"))).toContain("linkerd-proxy");
+    // A rotation asked for makes a new CA and certificate, and keeps trusting the previous CA: the webhook, still on
+    // the previous pair until its volume catches up, keeps answering.
+    await helm("upgrade", release, chart, "--namespace", "linkerd", "--reuse-values", "--set", "certificate.generate.rotation=test");
+    const rotated = (await tlsSecret()).data;
+    expect(rotated["ca.crt"]).not.toBe(secret.data["ca.crt"]);
+    expect(rotated["ca-previous.crt"]).toBe(secret.data["ca.crt"]);
+    const pem = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString();
+    expect(await caBundle()).toBe(pem(rotated["ca.crt"]) + pem(secret.data["ca.crt"]));
+    expect(containerNames(await createPod("shop-helm", "after-rotation"))).toContain("linkerd-proxy");
+
     await helm("uninstall", release, "--namespace", "linkerd");
     // Nothing of ours: no object with the release's label in any kind we make, none of the cluster-wide ones, no
     // release record.
@@ -283,7 +305,12 @@ describe("deploy/ (kustomize)", () => {
     expect(deleted.stdout).toContain('deployment.apps "l5d-proxy-injector" deleted');
     expect(deleted.stdout).not.toMatch(/^namespace/m);
     await kubectl("delete", "-k", join(APP, "deploy", "kubernetes-1.20"), "--ignore-not-found");
-    expect(await kubectl("get", "all,mutatingwebhookconfiguration,clusterrole", "-A", "-l", "app.kubernetes.io/name=l5d-proxy-injector", "-o", "name")).toBe("");
+    // Pods and ReplicaSets go after their Deployment, by the garbage collector.
+    await eventually(
+      () => kubectl("get", "all,mutatingwebhookconfiguration,clusterrole", "-A", "-l", "app.kubernetes.io/name=l5d-proxy-injector", "-o", "name"),
+      (left) => left === "",
+      "every object of deploy/ to be gone",
+    );
     expect(await linkerdState()).toEqual(before);
   }, 300_000);
 });
