@@ -74,7 +74,13 @@ describe("parseFlags", () => {
     });
   });
 
+  it("takes the request timeout in seconds, 10 by default", () => {
+    expect(parseFlags([])).toMatchObject({ ok: true, flags: { requestTimeoutSeconds: 10 } });
+    expect(parseFlags(["--request-timeout=30"])).toMatchObject({ ok: true, flags: { requestTimeoutSeconds: 30 } });
+  });
+
   it.each([
+    [["--request-timeout", "0"], /invalid --request-timeout "0"/],
     [["--shutdown-delay=-1"], /invalid --shutdown-delay "-1"/],
     [["--max-connections", "0"], /invalid --max-connections "0"/],
     [["--max-connections", "1.5"], /invalid --max-connections "1.5"/],

@@ -39,6 +39,8 @@ export interface Flags {
   reviewTimeoutSeconds: number;
   /** Seconds between full re-lists of the namespace watch. */
   namespaceResyncSeconds: number;
+  /** Seconds a connection may take to present a request (TLS handshake, then headers and body); slower is cut off. */
+  requestTimeoutSeconds: number;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -71,6 +73,7 @@ const OPTIONS = {
   "max-concurrent-reviews": { type: "string", default: "512" },
   "review-timeout": { type: "string", default: "8" },
   "namespace-resync": { type: "string", default: "300" },
+  "request-timeout": { type: "string", default: "10" },
   // Accepted so that Linkerd's own proxy-injector args keep working; pprof is not offered.
   "enable-pprof": { type: "boolean" },
   dev: { type: "boolean", default: false },
@@ -124,6 +127,9 @@ A Linkerd-compatible proxy-injector admission webhook.
   --review-timeout SECONDS    every review is answered within this, Kubernetes look-ups included (default 8);
                               keep it below the webhook configuration's timeoutSeconds (10), after which the
                               API server stops waiting and applies the failurePolicy
+  --request-timeout SECONDS   how long a connection may take for its TLS handshake, and a request to arrive
+                              (headers and body); slower ones are closed, a late body answered 408 (default 10,
+                              the API server's own wait)
   --namespace-resync SECONDS  how often the namespace watch lists all namespaces again (default 300)
   --dev                       run locally without a cluster: self-signed certificate, built-in values,
                               a throwaway trust anchor, no look-ups
@@ -205,6 +211,10 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   if (!Number.isFinite(resync) || resync < 1) {
     return { ok: false, message: `invalid --namespace-resync "${v["namespace-resync"]}": expected seconds (at least 1)` };
   }
+  const requestTimeout = Number(v["request-timeout"]);
+  if (!Number.isFinite(requestTimeout) || requestTimeout <= 0) {
+    return { ok: false, message: `invalid --request-timeout "${v["request-timeout"]}": expected seconds, more than 0` };
+  }
   return {
     ok: true,
     flags: {
@@ -230,6 +240,7 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       maxConcurrentReviews,
       reviewTimeoutSeconds: reviewTimeout,
       namespaceResyncSeconds: resync,
+      requestTimeoutSeconds: requestTimeout,
     },
   };
 }

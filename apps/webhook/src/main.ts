@@ -146,6 +146,12 @@ async function main(): Promise<void> {
     keyFile: files.tlsKey,
     logger,
     maxConnections: flags.maxConnections,
+    // One budget for a connection to present a request: its TLS handshake, then its headers and body.
+    timeouts: {
+      handshakeMs: flags.requestTimeoutSeconds * 1000,
+      headersMs: flags.requestTimeoutSeconds * 1000,
+      requestMs: flags.requestTimeoutSeconds * 1000,
+    },
   }).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).syscall === "listen") {
       throw new StartupError("ERR_LISTEN", `cannot listen on --addr ${flags.addr}: ${messageOf(error)}`);

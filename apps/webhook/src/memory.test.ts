@@ -27,7 +27,10 @@ beforeAll(async () => {
   expect(NODE_OPTIONS).toBeDefined();
   child = spawn(
     process.execPath,
-    [NODE_OPTIONS as string, MAIN, "--dev", "--addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0", "--log-level=error"],
+    [NODE_OPTIONS as string, MAIN, "--dev", "--addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0", "--log-level=error",
+      // This file is about memory: on a busy machine 200 concurrent handshakes and uploads can take longer than the
+      // default 10 s, after which they would be cut off (the behaviour server.test.ts covers).
+      "--request-timeout=600"],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
   let stdout = "";

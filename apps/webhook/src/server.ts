@@ -103,6 +103,11 @@ export async function startHttpsServer(options: HttpsServerOptions): Promise<Run
     options.handler,
   );
   logger.info(describeCert(current.cert), "serving certificate loaded");
+  // Handshakes that fail or time out (a client offering TLS 1.2, a scanner, a peer too slow to finish) end the
+  // connection without a request: worth a line when debugging a client, noise otherwise.
+  server.on("tlsClientError", (error: Error & { code?: string }) => {
+    logger.debug({ code: error.code, error: error.message }, "TLS handshake failed");
+  });
 
   const reloadOnce = async (): Promise<boolean> => {
     try {
