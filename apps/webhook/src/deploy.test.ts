@@ -35,9 +35,10 @@ describe("the Helm chart", () => {
     expect(result.status).toBe(0);
   });
 
-  it("refuses a misspelt value and a failurePolicy the API server would refuse", () => {
+  it("refuses a misspelt value, a failurePolicy the API server would refuse and a review deadline past the API server's", () => {
     expect(helm("template", "x", CHART, "--set", "replica=3").stderr).toContain("additional properties 'replica' not allowed");
     expect(helm("template", "x", CHART, "--set", "webhookFailurePolicy=Never").stderr).toContain("value must be one of 'Ignore', 'Fail'");
+    expect(helm("template", "x", CHART, "--set", "reviewTimeoutSeconds=10").stderr).toContain("reviewTimeoutSeconds must be below timeoutSeconds");
   });
 
   it("creates no Namespace, and names the release's namespace in every namespaced object", () => {

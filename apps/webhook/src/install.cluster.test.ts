@@ -208,6 +208,18 @@ afterAll(async () => {
 });
 
 describe("the Helm chart", () => {
+  it("renders, with its certificate generated or supplied, objects the API server accepts (server-side dry run)", async () => {
+    const version = (JSON.parse(await kubectl("version", "-o", "json")) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
+    for (const values of [[], ["--set", "certificate.source=secret", "--set", "webhookFailurePolicy=Fail", "--set", "podAntiAffinity=required"]]) {
+      const rendered = join(dir, `rendered-${values.length}.yaml`);
+      await writeFile(rendered, await helm("template", "l5d-injector", join(APP, "chart"), "--namespace", "linkerd", "--kube-version", version, ...values));
+      const out = await kubectl("apply", "--dry-run=server", "-f", rendered);
+      for (const object of ["deployment.apps/l5d-proxy-injector", "poddisruptionbudget.policy/l5d-proxy-injector", "networkpolicy.networking.k8s.io/l5d-proxy-injector", "mutatingwebhookconfiguration.admissionregistration.k8s.io/l5d-proxy-injector-webhook-config"]) {
+        expect(out).toContain(`${object} created (server dry run)`);
+      }
+    }
+  }, 300_000);
+
   it("installs, injects a pod through the installed webhook configuration, and uninstalls without a trace", async () => {
     const before = await linkerdState();
     const release = "l5d-injector";
@@ -276,6 +288,28 @@ describe("the Helm chart", () => {
     // Replicas' pods are deleted by the garbage collector, after their ReplicaSet.
     await eventually(() => kubectl("get", "pods", "-n", "linkerd", "-l", "app.kubernetes.io/name=l5d-proxy-injector", "-o", "name"), (s) => s === "", "the chart's pods to be collected");
     expect(await linkerdState()).toEqual(before);
+
+    // With no injector answering (Linkerd's own configuration is there, its Service unreachable: failurePolicy
+    // Ignore), pods are admitted without a proxy; the README's commands find them, and only them.
+    const missed = await createPod("shop-helm", "missed");
+    expect(containerNames(missed)).toEqual(["app"]);
+    await applyText(`apiVersion: v1
+kind: Pod
+metadata: {name: asked, namespace: default, annotations: {linkerd.io/inject: enabled}}
+spec:
+  containers: [{name: app, image: ghcr.io/example/app:1}]
+`);
+    const readme = await readFile(join(APP, "README.md"), "utf8");
+    const section = readme.slice(readme.indexOf("### Pods that missed injection"));
+    const commands = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1] as string);
+    expect(commands).toHaveLength(2);
+    const found = commands.map((command) =>
+      spawnSync("bash", ["-c", command], { env: { ...process.env, KUBECONFIG: kubeconfig }, encoding: "utf8" })
+        .stdout.trim()
+        .split("\n")
+        .map((line) => line.split(/\s+/).slice(0, 2).join("/")),
+    );
+    expect(found).toEqual([["shop-helm/missed"], ["default/asked"]]);
   }, 300_000);
 });
 
