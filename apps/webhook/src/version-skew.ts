@@ -29,7 +29,10 @@ export interface VersionText {
   implemented: string;
   valuesPath: string;
   /** What reading the values gave: their `linkerdVersion`, none mounted, or why they could not be used. */
-  configuration: { kind: "configured"; linkerdVersion: string | null | undefined } | { kind: "not_mounted" } | { kind: "unreadable"; message: string };
+  configuration:
+    | { kind: "configured"; linkerdVersion: string | null | undefined }
+    | { kind: "not_mounted" }
+    | { kind: "unreadable"; message: string };
 }
 
 /** `--version`: three lines, the last one naming a skew when there is one. */
