@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { applyPatch, canonicalRemovals, injectObject, resolveValues } from "@l5d-injector/injector-core";
+import { applyPatch, canonicalRemovals, injectManifest, prepareConfiguration, resolveValues } from "@l5d-injector/injector-core";
 import type { JsonValue } from "@l5d-injector/injector-core";
 import { runInject, type InjectArgs } from "./inject.js";
 import { transformFile } from "./transform.js";
@@ -71,12 +71,12 @@ describe("runInject", () => {
     const { stdout } = await inject({ manual: true });
     const resolved = resolveValues([parse(VALUES)]);
     if (!resolved.ok) throw new Error("test values do not resolve");
-    const direct = injectObject(parse(DEPLOYMENT) as JsonValue, {
-      origin: "cli",
+    const prepared = prepareConfiguration(resolved.values, { linkerdNamespace: "linkerd" });
+    if (!prepared.ok) throw new Error("test values do not prepare");
+    const direct = injectManifest(parse(DEPLOYMENT) as JsonValue, {
+      configuration: prepared.configuration,
       mode: "full",
-      values: resolved.values,
       overrideAnnotations: {},
-      linkerdNamespace: "linkerd",
       createdBy: TOOL.createdBy,
     });
     if (!direct.ok) throw new Error("direct injection failed");

@@ -49,7 +49,7 @@ async function main(): Promise<void> {
     valuesText: await readOptional(flags.values, flags.valuesExplicit, flags.dev),
     trustRootsPem: files.trustRootsPem ?? (await readOptional(flags.trustRoots, flags.trustRootsExplicit, flags.dev)),
   });
-  const store = new ConfigStore({ ok: false, message: "values not loaded yet" });
+  const store = new ConfigStore({ ok: false, message: "values not loaded yet" }, flags.linkerdNamespace);
   let lastInputs = await readInputs();
   const problem = store.update(lastInputs, cluster);
   if (problem !== undefined) {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     logger.warn({ path: flags.values }, "no values file: using Linkerd's built-in defaults");
   }
   const first = store.current();
-  if (first.ok && !hasTrustAnchors(first.values)) {
+  if (first.ok && !hasTrustAnchors(first.configuration.values)) {
     logger.warn("no identity trust anchors (--trust-roots or identityTrustAnchorsPEM): injections will be refused");
   }
   // Only the files in use: in --dev the defaults are built in and the trust anchor is generated.
@@ -98,7 +98,6 @@ async function main(): Promise<void> {
     lookups: kube?.lookups,
     events: kube?.events ?? { record: (event) => logger.debug({ event }, "event not written: no cluster") },
     metrics,
-    linkerdNamespace: flags.linkerdNamespace,
     // Names this injector, as the CLI's does; Linkerd writes `linkerd/proxy-injector <version>` here.
     createdBy: `l5d-injector/webhook ${version}`,
     logger,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyOverrides } from "./config.js";
+import { applyOverrides } from "./annotation-overrides.js";
 import {
   FLAG_ANNOTATIONS,
   NAMESPACE_INHERITED,

@@ -1,5 +1,5 @@
 import { CHART_DEFAULTS, FREE_FORM, LINKERD_VERSION } from "./default-values.js";
-import { clone, isObject, jsonType } from "./json.js";
+import { clone, deepFreeze, isObject, jsonType } from "./json.js";
 import type { Issue, JsonObject, JsonValue, PathTo, ValueAt, ValuePath, Values, ValuesResult } from "./types.js";
 
 export { LINKERD_VERSION };
@@ -121,21 +121,13 @@ function shapeProblem(value: JsonValue, depth: number, leaf: FreeForm["leaf"], p
   return undefined;
 }
 
-const splitCache = new Map<string, readonly string[]>();
-
 /** Splits a dotted values path; `\.` keeps a dot inside a key (as Helm's `--set` does). */
 export function splitPath(path: string): readonly string[] {
-  let parts = splitCache.get(path);
-  if (parts === undefined) {
-    parts = Object.freeze(splitUncached(path));
-    // The core reads a fixed set of paths; the bound only guards against callers with unbounded ones.
-    if (splitCache.size > 512) splitCache.clear();
-    splitCache.set(path, parts);
-  }
-  return parts;
+  // Paths written in code have no escapes: the plain split is the common, fast case.
+  return path.includes("\\") ? splitEscaped(path) : path.split(".");
 }
 
-function splitUncached(path: string): string[] {
+function splitEscaped(path: string): string[] {
   const parts: string[] = [];
   let current = "";
   for (let i = 0; i < path.length; i++) {
@@ -277,12 +269,4 @@ export function readNumber(values: Readonly<Values>, path: PathTo<number>): numb
 
 export function readBoolean(values: Readonly<Values>, path: PathTo<boolean>): boolean {
   return getValue(values, path) === true;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

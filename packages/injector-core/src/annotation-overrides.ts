@@ -7,6 +7,8 @@ import { objects, str } from "./workload.js";
 /** Values after the workload's `config.*` annotations were applied (Linkerd's `applyAnnotationOverrides`). */
 export interface ProxyConfig {
   values: Values;
+  /** Whether an annotation set a value: if not, `values` are the base values and what was prepared from them holds. */
+  changed: boolean;
   debugSidecar: boolean;
   warnings: Issue[];
 }
@@ -25,11 +27,15 @@ export function applyOverrides(
   podSpec: JsonObject,
   additionalEnvLayers: readonly string[] = [],
 ): ProxyConfig {
-  // Copy-on-write: the maps along a changed path are copied once, so the base values are shared, never changed.
+  // Copy-on-write: the maps along a changed path are copied once, so the base values are shared, never changed; most
+  // pods change nothing, and keep the base values and what was prepared from them.
   const fresh = new WeakSet<JsonObject>();
-  const values = { ...base } as JsonObject;
-  fresh.add(values);
+  let values: JsonObject | undefined;
   const set = (path: ValuePath, value: JsonValue) => {
+    if (values === undefined) {
+      values = { ...base } as JsonObject;
+      fresh.add(values);
+    }
     const parts = splitPath(path);
     let node = values;
     for (const part of parts.slice(0, -1)) {
@@ -70,11 +76,11 @@ export function applyOverrides(
     if (key !== undefined) read(setting, key);
   }
   if (additionalEnvLayers.length > 0) {
-    const configured = getValue(values as Values, "proxy.additionalEnv");
+    const configured = getValue((values ?? base) as Values, "proxy.additionalEnv");
     set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
   }
   // Every value set above is of its setting's type.
-  return { values: values as Values, debugSidecar, warnings };
+  return { values: (values ?? base) as Values, changed: values !== undefined, debugSidecar, warnings };
 }
 
 const SPELLED_SEVERAL_WAYS: readonly Setting[] = Object.values(SETTINGS).filter((s) => s.legacy.length > 0);
