@@ -27,8 +27,45 @@ export function applyOverrides(
   podSpec: JsonObject,
   additionalEnvLayers: readonly string[] = [],
 ): ProxyConfig {
-  // Copy-on-write: the maps along a changed path are copied once, so the base values are shared, never changed; most
-  // pods change nothing, and keep the base values and what was prepared from them.
+  const copy = copyOnWrite(base);
+  const warnings: Issue[] = [];
+  const warn = (key: string, message: string) => warnings.push({ code: "invalid_annotation", path: [key], message });
+  let debugSidecar = false;
+
+  const read = (setting: Setting, key: string) => {
+    const parsed = setting.parse?.(annotations[key] as string, { podSpec });
+    if (parsed === undefined) return;
+    if (!parsed.ok) {
+      warn(key, parsed.message);
+      return;
+    }
+    for (const message of parsed.warnings ?? []) warn(key, message);
+    // The debug sidecar is the one setting that is not a value: its annotation alone turns the container on.
+    if (setting.path === null) debugSidecar = parsed.value === true;
+    for (const change of settingChanges(setting, parsed.value)) copy.set(change.path, change.value);
+  };
+
+  for (const key of Object.keys(annotations)) {
+    const setting = SETTING_BY_ANNOTATION.get(key);
+    if (setting !== undefined && setting.legacy.length === 0) read(setting, key);
+  }
+  // A setting with several spellings is read once, under the one that wins: the stable key over the deprecated ones.
+  for (const setting of SPELLED_SEVERAL_WAYS) {
+    const key = [setting.annotation, ...setting.legacy.map((l) => l.name)].find((k) => annotations[k] !== undefined);
+    if (key !== undefined) read(setting, key);
+  }
+  if (additionalEnvLayers.length > 0) {
+    const configured = getValue(copy.values(), "proxy.additionalEnv");
+    copy.set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
+  }
+  return { values: copy.values(), changed: copy.changed(), debugSidecar, warnings };
+}
+
+/**
+ * Values changed path by path without touching `base`: the maps along a changed path are copied once, the rest is
+ * shared. Most pods change nothing, and keep the base values and what was prepared from them.
+ */
+function copyOnWrite(base: Values): { set: (path: ValuePath, value: JsonValue) => void; values: () => Values; changed: () => boolean } {
   const fresh = new WeakSet<JsonObject>();
   let values: JsonObject | undefined;
   const set = (path: ValuePath, value: JsonValue) => {
@@ -49,38 +86,8 @@ export function applyOverrides(
     }
     node[parts[parts.length - 1] as string] = value;
   };
-  const warnings: Issue[] = [];
-  const warn = (key: string, message: string) => warnings.push({ code: "invalid_annotation", path: [key], message });
-  let debugSidecar = false;
-
-  const read = (setting: Setting, key: string) => {
-    const parsed = setting.parse?.(annotations[key] as string, { podSpec });
-    if (parsed === undefined) return;
-    if (!parsed.ok) {
-      warn(key, parsed.message);
-      return;
-    }
-    for (const message of parsed.warnings ?? []) warn(key, message);
-    // The debug sidecar is the one setting that is not a value: its annotation alone turns the container on.
-    if (setting.path === null) debugSidecar = parsed.value === true;
-    for (const change of settingChanges(setting, parsed.value)) set(change.path, change.value);
-  };
-
-  for (const key of Object.keys(annotations)) {
-    const setting = SETTING_BY_ANNOTATION.get(key);
-    if (setting !== undefined && setting.legacy.length === 0) read(setting, key);
-  }
-  // A setting with several spellings is read once, under the one that wins: the stable key over the deprecated ones.
-  for (const setting of SPELLED_SEVERAL_WAYS) {
-    const key = [setting.annotation, ...setting.legacy.map((l) => l.name)].find((k) => annotations[k] !== undefined);
-    if (key !== undefined) read(setting, key);
-  }
-  if (additionalEnvLayers.length > 0) {
-    const configured = getValue((values ?? base) as Values, "proxy.additionalEnv");
-    set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
-  }
-  // Every value set above is of its setting's type.
-  return { values: (values ?? base) as Values, changed: values !== undefined, debugSidecar, warnings };
+  // Every value set is of its setting's type.
+  return { set, values: () => (values ?? base) as Values, changed: () => values !== undefined };
 }
 
 const SPELLED_SEVERAL_WAYS: readonly Setting[] = Object.values(SETTINGS).filter((s) => s.legacy.length > 0);

@@ -1,8 +1,8 @@
 import { deepFreeze } from "./json.js";
 import { parseNetworks, parsePortRange, type Networks } from "./parse.js";
-import { prepareProxyTemplate, type ProxyTemplateResult } from "./proxy-spec.js";
+import { prepareProxyTemplate, proxyParams, type ProxyTemplateResult } from "./proxy-spec.js";
 import { sha256Hex } from "./sha256.js";
-import type { Issue, Values } from "./types.js";
+import type { Issue, JsonValue, Values } from "./types.js";
 import { getValue, readBoolean, readString, resolveValues } from "./values.js";
 
 /**
@@ -24,6 +24,8 @@ export interface Prepared {
   /** `linkerd.io/trust-root-sha256`: the hash of `identityTrustAnchorsPEM` exactly as configured (spec §2.1). */
   readonly trustRootSha256: string;
   readonly clusterNetworks: Networks;
+  /** The proxy's environment variables for `proxy.inbound` / `proxy.outbound`. */
+  readonly proxyParams: readonly JsonValue[];
   /** `proxy.opaquePorts` as ranges: the ports the webhook marks opaque on what it does not inject (spec §6.4). */
   readonly defaultOpaquePorts: readonly { lower: number; upper: number }[];
   /** `identity.serviceAccountTokenProjection` (spec §1.5). */
@@ -61,17 +63,18 @@ export function prepareConfiguration(values: Readonly<Values>, options: Configur
   if (!checked.ok) return checked;
   const own = checked.values;
   const linkerdNamespace = options.linkerdNamespace ?? "linkerd";
-  const clusterNetworks = parseNetworks(readString(own, "clusterNetworks"));
+  const facts = { linkerdNamespace, clusterNetworks: parseNetworks(readString(own, "clusterNetworks")), proxyParams: proxyParams(own) };
   const prepared: Prepared = {
     trustRootSha256: sha256Hex(readString(own, "identityTrustAnchorsPEM")),
-    clusterNetworks,
+    clusterNetworks: facts.clusterNetworks,
+    proxyParams: facts.proxyParams,
     defaultOpaquePorts: readString(own, "proxy.opaquePorts")
       .split(",")
       .map((t) => parsePortRange(t.trim()))
       .filter((r): r is { lower: number; upper: number } => r !== undefined),
     tokenProjection: getValue(own, "identity.serviceAccountTokenProjection") !== false,
     ingress: readBoolean(own, "proxy.isIngress"),
-    proxy: prepareProxyTemplate(own, { linkerdNamespace, clusterNetworks }),
+    proxy: prepareProxyTemplate(own, facts),
   };
   return { ok: true, configuration: deepFreeze({ values: own, linkerdNamespace, prepared }) };
 }

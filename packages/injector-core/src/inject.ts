@@ -42,6 +42,7 @@ export function fullInjection(workload: Workload, configuration: Configuration, 
     ? prepareProxyTemplate(overridden.values, {
         linkerdNamespace: configuration.linkerdNamespace,
         clusterNetworks: configuration.prepared.clusterNetworks,
+        proxyParams: configuration.prepared.proxyParams,
       })
     : configuration.prepared.proxy;
   if (!prepared.ok) return { ok: false, issues: [...prepared.issues], warnings };

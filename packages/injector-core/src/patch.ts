@@ -9,6 +9,8 @@ import type { JsonObject, JsonValue, PatchOperation } from "./types.js";
  * escapePointerSegment("linkerd.io/inject") // "linkerd.io~1inject"
  */
 export function escapePointerSegment(segment: string): string {
+  // Most segments (field names, indexes) need no escaping; the check is much cheaper than the replacements.
+  if (!segment.includes("~") && !segment.includes("/")) return segment;
   return segment.replace(/~/g, "~0").replace(/\//g, "~1");
 }
 
@@ -24,7 +26,7 @@ export function pointer(...segments: readonly (string | number)[]): string {
 }
 
 function unescape(segment: string): string {
-  return segment.replace(/~1/g, "/").replace(/~0/g, "~");
+  return segment.includes("~") ? segment.replace(/~1/g, "/").replace(/~0/g, "~") : segment;
 }
 
 class PatchError extends Error {

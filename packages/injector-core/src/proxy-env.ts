@@ -23,11 +23,12 @@ type Entries = JsonValue[];
 const value = (name: string, v: string): JsonValue => ({ name, value: v });
 const field = (name: string, fieldPath: string): JsonValue => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
-export function renderEnv(V: ValueReader, f: RenderFacts): EnvTemplate {
+/** `proxyParams` are the variables of `proxy.inbound` / `proxy.outbound` (see `renderProxyParams`). */
+export function renderEnv(V: ValueReader, f: RenderFacts, proxyParams: readonly JsonValue[]): EnvTemplate {
   const head = [...podEnv(), ...coresEnv(V), ...controlEnv(V, f), ...listenEnv(f)];
   const middle = [...modeEnv(V, f), ...(f.tracing ? tracingEnv(V, f) : [])];
   const traceLabels = f.tracing ? configuredTraceLabels(V) : undefined;
-  const tail = [...paramsEnv(V), ...identityEnv(V, f), ...extraEnv(V)];
+  const tail = [...proxyParams, ...identityEnv(V, f), ...extraEnv(V)];
   return { head, middle, traceLabels, tail };
 }
 
@@ -183,8 +184,11 @@ function traceAttributes(configured: Readonly<Record<string, string>>, pod: PodF
   return sortedKeys(labels).map((k) => `${k}=${labels[k]}\n`).join("");
 }
 
-/** `proxy.inbound` / `proxy.outbound`: `<direction>.<scope>.<protocol>.<parameter>` as one variable each. */
-function paramsEnv(V: ValueReader): Entries {
+/**
+ * `proxy.inbound` / `proxy.outbound`: `<direction>.<scope>.<protocol>.<parameter>` as one variable each, named by
+ * Helm's snakecase (costly). No annotation sets them: rendered once per configuration.
+ */
+export function renderProxyParams(V: ValueReader): Entries {
   const env: Entries = [];
   for (const dir of ["inbound", "outbound"] as const) {
     const tree = V.map(`proxy.${dir}`);

@@ -8,10 +8,10 @@ import { completeInitContainer, renderInitContainer, type InitTemplate } from ".
 import type { Networks } from "./parse.js";
 import type { PodFacts } from "./pod-facts.js";
 import { completeProxyContainer, renderDebugContainer, renderProxyContainer, type ProxyContainerTemplate } from "./proxy-container.js";
-import { completeEnv, renderEnv, type EnvTemplate } from "./proxy-env.js";
+import { completeEnv, renderEnv, renderProxyParams, type EnvTemplate } from "./proxy-env.js";
 import { renderVolumes, type ProxyVolumes } from "./proxy-volumes.js";
 import { readRenderFacts, RenderError, ValueReader } from "./render-values.js";
-import type { Issue, JsonObject, Values } from "./types.js";
+import type { Issue, JsonObject, JsonValue, Values } from "./types.js";
 
 /** The proxy spec as far as the values decide it. */
 export interface ProxyTemplate {
@@ -34,6 +34,8 @@ export interface TemplateFacts {
   linkerdNamespace: string;
   /** `clusterNetworks`, parsed. */
   clusterNetworks: Networks;
+  /** The environment variables of `proxy.inbound` / `proxy.outbound` (`renderProxyParams`). */
+  proxyParams: readonly JsonValue[];
 }
 
 /** The containers and volumes for one pod. */
@@ -58,6 +60,11 @@ export function prepareProxyTemplate(values: Values, facts: TemplateFacts): Prox
   }
 }
 
+/** The variables of `proxy.inbound` / `proxy.outbound` these values give, for {@link TemplateFacts}. */
+export function proxyParams(values: Values): readonly JsonValue[] {
+  return renderProxyParams(new ValueReader(values));
+}
+
 /** Completes a template with what comes from the pod. */
 export function completeProxySpec(t: ProxyTemplate, pod: PodFacts): ProxySpec {
   return {
@@ -80,7 +87,7 @@ function renderTemplate(values: Values, facts: TemplateFacts): ProxyTemplate {
   }
   if (f.trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", ["identityTrustAnchorsPEM"]);
   const init = renderInitContainer(V, f);
-  const env = renderEnv(V, f);
+  const env = renderEnv(V, f, facts.proxyParams);
   return {
     nativeSidecar: f.nativeSidecar,
     await: f.await,
