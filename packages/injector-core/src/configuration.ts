@@ -9,6 +9,10 @@ import { getValue, readBoolean, readString, resolveValues } from "./values.js";
  * Linkerd values made ready for injection: checked once, and frozen with everything that depends only on them, so
  * that an injection only does what depends on the object. Prepare one per set of values (the webhook, on every
  * reload of `linkerd-config`; the CLI, once per run) and pass it to every injection.
+ *
+ * @example
+ * const prepared = prepareConfiguration(values, { linkerdNamespace: "linkerd" });
+ * if (prepared.ok) prepared.configuration.prepared.trustRootSha256; // "8dc603ab..."
  */
 export interface Configuration {
   /** The values, merged over the defaults and checked. */

@@ -165,6 +165,9 @@ export type ValueAt<P extends string, T = ChartValues> = P extends keyof T
 /**
  * Options of `injectAdmission`: what the webhook knows of a Pod (or Service) under admission, besides the object.
  * The webhook always renders the whole proxy, so there is no `mode`; flags' `overrideAnnotations` are the CLI's.
+ *
+ * @example
+ * const options: AdmissionOptions = { configuration, namespace: "shop", owner: { kind: "deployment", name: "web" } };
  */
 export interface AdmissionOptions {
   /** From `prepareConfiguration`, once per configuration. */
@@ -198,6 +201,10 @@ interface ManifestOptionsBase {
 /**
  * Options of `injectManifest` and `reinjectManifest`, as `linkerd inject`: `full` renders the whole proxy spec
  * (`--manual`); `annotations` only annotates the workloads for the webhook, so it writes no `linkerd.io/created-by`.
+ *
+ * @example
+ * const manual: ManifestOptions = { configuration, mode: "full", createdBy: "my-tool 1.0" };
+ * const annotate: ManifestOptions = { configuration, mode: "annotations", overrideAnnotations: { "config.linkerd.io/admin-port": "9999" } };
  */
 export type ManifestOptions =
   | (ManifestOptionsBase & {
