@@ -16,6 +16,7 @@ export { checkValuePath, DEFAULT_VALUES, getValue, LINKERD_VERSION, resolveValue
 export { prepareConfiguration } from "./configuration.js";
 export type { Configuration, ConfigurationOptions, ConfigurationResult, Prepared } from "./configuration.js";
 export { overrideAnnotations } from "./overrides.js";
+export { isValidProxyAnnotationValue } from "./annotation-overrides.js";
 export { injectAdmission } from "./admission.js";
 export { injectManifest, reinjectManifest, uninjectManifest } from "./manifest.js";
 export { REASON_MESSAGES, reasonSentences } from "./report.js";
