@@ -87,8 +87,9 @@ function initArgs(V: ValueReader, f: RenderFacts): string[] {
 
 /** iptables needs NET_ADMIN and NET_RAW whatever the app drops; the app's other capabilities are kept. */
 function initCapabilities(app: PodFacts["capabilities"]): JsonObject {
-  const capabilities: JsonObject = { add: ["NET_ADMIN", "NET_RAW", ...(app?.add ?? [])] };
-  const drops = (app?.drop ?? []).filter((c) => c !== "NET_ADMIN" && c !== "NET_RAW");
+  // Copied, so that the patch shares nothing with the pod it came from.
+  const capabilities: JsonObject = { add: ["NET_ADMIN", "NET_RAW", ...(app?.add ?? []).map((c) => clone(c))] };
+  const drops = (app?.drop ?? []).filter((c) => c !== "NET_ADMIN" && c !== "NET_RAW").map((c) => clone(c));
   if (drops.length > 0) capabilities["drop"] = drops;
   return capabilities;
 }

@@ -44,7 +44,7 @@ export function completeEnv(t: EnvTemplate, pod: PodFacts): JsonValue[] {
  * `LINKERD2_PROXY_INBOUND_PORTS` (spec §3.5.1): container ports of all containers plus integer HTTP probe ports,
  * de-duplicated and sorted as strings, as Linkerd does.
  */
-export function inboundPorts(podSpec: JsonObject): string {
+function inboundPorts(podSpec: JsonObject): string {
   const ports = new Set<string>();
   for (const c of [...objects(podSpec["initContainers"]), ...objects(podSpec["containers"])]) {
     for (const p of objects(c["ports"])) if (typeof p["containerPort"] === "number") ports.add(String(p["containerPort"]));

@@ -46,7 +46,7 @@ export function transformEach<T extends KubeObjectLike | JsonValue>(
 }
 
 /** A successful result whose object is built from the input and the patch the first time it is read. */
-export function lazyResult<T>(input: JsonValue, patch: PatchOperation[], reports: ResourceReport[]): TransformResult<T> {
+function lazyResult<T>(input: JsonValue, patch: PatchOperation[], reports: ResourceReport[]): TransformResult<T> {
   // The webhook needs only the patch, and building the object is a good part of the work.
   let object: T | undefined;
   return {
