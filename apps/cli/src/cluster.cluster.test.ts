@@ -49,7 +49,7 @@ function capturingIo(stdin = DEPLOYMENT): CliIo & { out: string[]; err: string[]
 
 async function cli(argv: string[]) {
   const io = capturingIo();
-  const code = await runCli(argv, io, { version: "test", linkerdNamespace: "linkerd", columns: 100 });
+  const code = await runCli(argv, io, { version: "test", linkerdNamespace: "linkerd" });
   return { code, stdout: io.out.join(""), stderr: io.err.join("") };
 }
 
