@@ -18,8 +18,14 @@ const CONFIG_MAP = "linkerd-config";
 const TIMEOUT_MS = 20_000;
 
 export async function readClusterValues(request: ClusterRequest): Promise<ClusterValuesResult> {
-  // @kubernetes/client-node takes a noticeable part of a second to load; only this code path pays for it.
-  const k8s = await import("@kubernetes/client-node");
+  // @kubernetes/client-node takes a noticeable part of a second to load; only this code path pays for it. It is an
+  // optional dependency of the package: without it, everything but reading the cluster works.
+  let k8s: typeof import("@kubernetes/client-node");
+  try {
+    k8s = await import("@kubernetes/client-node");
+  } catch {
+    return fail("reading the cluster needs @kubernetes/client-node, which is not installed beside this CLI (npm i -g @kubernetes/client-node)");
+  }
   const config = new k8s.KubeConfig();
   try {
     if (request.kubeconfig !== undefined) config.loadFromFile(request.kubeconfig);

@@ -282,16 +282,14 @@ class EditPlanner {
     // inserted there.
     const written = entries.filter((entry, index) => !entry.merge && kept[index]);
     const keys = written.map((entry) => entry.key);
+    // One key says nothing about order: then the whole document's order decides.
     const sorted = keys.length >= 2 ? isSorted(keys) : this.style.sortKeys;
-    // One key says little about order: beside a key of its conventional group (`name` for `annotations`, `spec` for
-    // `metadata`) a new key takes the conventional place.
-    const sortedFor = (key: string) => (keys.length === 1 && conventionalGroup(key)?.includes(keys[0] as string) === true ? false : sorted);
     const canGoBefore = (entry: { pair: Pair }) =>
       // Not before a key that does not start its line (the first key after `- `), nor the one moving up onto it.
       onlySpacesBefore(this.text, rangeOf(entry.pair.key)[0]) && !(onDashLine && entry === entries[firstKept]);
     const places = new Map<number, string[]>();
     for (const key of sorted ? [...added].sort(byteOrder) : added) {
-      let index = hasMerge ? written.length : insertionIndex(keys, key, sortedFor(key));
+      let index = hasMerge ? written.length : insertionIndex(keys, key, sorted);
       while (index < written.length && !canGoBefore(written[index] as { pair: Pair })) index += 1;
       places.set(index, [...(places.get(index) ?? []), key]);
     }
