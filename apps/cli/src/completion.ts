@@ -143,17 +143,24 @@ function fishText(text: string): string {
 
 function fish(root: CommandDef, all: readonly CommandDef[], visible: Visible): string {
   const commandNames = all.map((command) => command.name).join(" ");
+  const valued = [...new Set([root, ...all].flatMap(visible).filter((flag) => flag.kind !== "bool").flatMap(names))];
+  const positional = `${FUNCTION}_positional`;
   const lines = [
     `# fish completion for ${PROGRAM}: ${PROGRAM} completion fish > ~/.config/fish/completions/${PROGRAM}.fish`,
     `complete -c ${PROGRAM} -f`,
+    "# Whether the word being completed is a positional argument rather than a flag's value.",
+    `function ${positional}`,
+    "    set -l previous (commandline -opc)[-1]",
+    `    not contains -- $previous ${valued.join(" ")}`,
+    "end",
     ...all.map((command) => `complete -c ${PROGRAM} -n 'not __fish_seen_subcommand_from ${commandNames}' -a ${command.name} -d '${fishText(command.summary)}'`),
   ];
   const flagLine = (condition: string, flag: FlagDef) => {
     const parts = [`complete -c ${PROGRAM} -n '${condition}' -l ${flag.name}`];
     if (flag.short !== undefined) parts.push(`-s ${flag.short}`);
-    if (flag.kind !== "bool") parts.push("-r");
+    // -x: a value, and no file names offered for it; -r -F: a file name.
+    if (flag.kind !== "bool") parts.push(flag.complete === "file" ? "-r -F" : "-x");
     if (flag.choices !== undefined) parts.push(`-a '${flag.choices.join(" ")}'`);
-    if (flag.complete === "file") parts.push("-F");
     parts.push(`-d '${fishText(flag.usage)}'`);
     return parts.join(" ");
   };
@@ -161,9 +168,10 @@ function fish(root: CommandDef, all: readonly CommandDef[], visible: Visible): s
   for (const command of all) {
     const condition = `__fish_seen_subcommand_from ${command.name}`;
     for (const flag of visible(command)) lines.push(flagLine(condition, flag));
-    if (command.positionals === "file") lines.push(`complete -c ${PROGRAM} -n '${condition}' -F`);
-    if (command.positionals === "shells") lines.push(`complete -c ${PROGRAM} -n '${condition}' -a 'bash zsh fish'`);
-    if (command.positionals === "commands") lines.push(`complete -c ${PROGRAM} -n '${condition}' -a '${commandNames}'`);
+    const where = `${condition}; and ${positional}`;
+    if (command.positionals === "file") lines.push(`complete -c ${PROGRAM} -n '${where}' -F`);
+    if (command.positionals === "shells") lines.push(`complete -c ${PROGRAM} -n '${where}' -a 'bash zsh fish'`);
+    if (command.positionals === "commands") lines.push(`complete -c ${PROGRAM} -n '${where}' -a '${commandNames}'`);
   }
   return `${lines.join("\n")}\n`;
 }

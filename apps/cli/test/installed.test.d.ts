@@ -1,0 +1,2 @@
+export {};
+//# sourceMappingURL=installed.test.d.ts.map
