@@ -36,6 +36,18 @@ describe("admin server", () => {
     expect(text).toMatch(/skip="true",skip_reason="host_network_enabled,sidecar_already_exists"\} 1/);
   });
 
+  it("serves the registry's text, streamed, when the counters are full", async () => {
+    const registry = new Registry();
+    const metrics = createMetrics(registry);
+    for (let i = 0; i < 1200; i++) {
+      metrics.countRequest({ ownerKind: "pod", namespace: "shop", annotationAt: "", annotations: { "config.linkerd.io/proxy-version": `v${i}` } });
+    }
+    const res = await request(createAdminApp({ registry, isReady: () => true })).get("/metrics").expect(200);
+    expect(res.headers["content-type"]).toBe(registry.contentType);
+    expect(res.headers["transfer-encoding"]).toBe("chunked");
+    expect(res.text).toBe(await registry.metrics());
+  });
+
   it("has one config label per Linkerd proxy annotation", () => {
     expect(CONFIG_LABELS).toEqual(LINKERD_CONFIG_LABELS);
   });

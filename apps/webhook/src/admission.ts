@@ -7,12 +7,21 @@
  * A Pod, managedFields included, nests about 20 levels; the review wrapper adds 3. */
 export const MAX_DEPTH = 100;
 
+/**
+ * More JSON values than this (counted as `scanJson` counts them) are refused before `JSON.parse`, which spends up to
+ * 64 bytes of heap per value (an empty object): 10 MB of `[{},{},…]` is 3.5 million values and 600 MB. A pod the API
+ * server can store (etcd keeps at most 1.5 MiB) holds about 100,000 values even when it is nothing but env vars
+ * (a 2.9 MB pod of them: 190,000), and an UPDATE carries the object twice.
+ */
+export const MAX_JSON_VALUES = 500_000;
+
 export interface AdmissionRequest {
   uid: string;
   kind?: { group?: string; version?: string; kind?: string };
   namespace?: string;
   name?: string;
   operation?: string;
+  subResource?: string;
   dryRun?: boolean;
   object?: unknown;
   [key: string]: unknown;
@@ -36,19 +45,28 @@ export interface AdmissionResponse {
 }
 
 export type DecodeResult =
-  | { ok: true; review: AdmissionReview }
+  | {
+      ok: true;
+      review: AdmissionReview;
+      /** The body's size in JSON values (see `scanJson`): what the parsed review costs in memory. */
+      values: number;
+    }
   | { ok: false; status: 400; message: string };
 
 /**
  * Decodes a request body. Failures carry Linkerd's HTTP status and message prefix: a body that is not a review
  * → 400 `failed to decode admission review request: …`; no request or no uid → 400 `invalid admission review
- * request`. Prototype keys and excessive nesting are refused as decode failures: no Kubernetes object has them.
+ * request`. Excessive nesting, an absurd number of values and prototype keys are refused as decode failures: no
+ * Kubernetes object has them. Nesting and size are checked on the raw bytes, so that JSON.parse never builds what
+ * would then be refused.
  */
 export function decodeReview(body: Buffer | string): DecodeResult {
-  const text = typeof body === "string" ? body : body.toString("utf8");
+  const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
+  const scan = scanJson(bytes);
+  if (!scan.ok) return decodeFailure(scan.message);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(typeof body === "string" ? body : body.toString("utf8"));
   } catch (error) {
     return decodeFailure(error instanceof Error ? error.message : String(error));
   }
@@ -72,12 +90,33 @@ export function decodeReview(body: Buffer | string): DecodeResult {
   const typeProblem = checkRequestTypes(req);
   if (typeProblem !== undefined) return decodeFailure(typeProblem);
   if (req["uid"] === undefined || req["uid"] === null || req["uid"] === "") return invalid();
-  return { ok: true, review: review as AdmissionReview };
+  return { ok: true, review: review as AdmissionReview, values: scan.values };
+}
+
+export type ReviewGate =
+  | { review: true }
+  | { review: false; reason: "operation_not_create" | "subresource"; detail: string };
+
+/**
+ * Whether a request is one the injector mutates: the CREATE of an object itself, never a subresource. The webhook
+ * is registered for exactly that (deploy/, spec §6.7), but a wider registration, or a change to it, must not make
+ * it rewrite pods on UPDATE, refuse DELETEs (they carry no object), or inject a pod through
+ * `pods/ephemeralcontainers`. Anything else is allowed unchanged.
+ */
+export function shouldReview(request: AdmissionRequest): ReviewGate {
+  if (request.operation !== "CREATE") {
+    return { review: false, reason: "operation_not_create", detail: `operation ${request.operation ?? "(none)"}` };
+  }
+  // `?? ""`: decoding lets null through for any string field, as Go's decoding does.
+  if ((request.subResource ?? "") !== "") {
+    return { review: false, reason: "subresource", detail: `subresource ${request.subResource}` };
+  }
+  return { review: true };
 }
 
 // The fields Linkerd's typed decoding would reject with a type error; the others are passed through untouched.
 function checkRequestTypes(req: Record<string, unknown>): string | undefined {
-  const strings = ["uid", "namespace", "name", "operation"];
+  const strings = ["uid", "namespace", "name", "operation", "subResource"];
   for (const field of strings) {
     const value = req[field];
     if (value !== undefined && value !== null && typeof value !== "string") {
@@ -98,22 +137,80 @@ function checkRequestTypes(req: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-/** Walks the parsed JSON without recursion: refuses `__proto__` keys and nesting deeper than MAX_DEPTH. */
+export type ScanResult = { ok: true; values: number } | { ok: false; message: string };
+
+/**
+ * One pass over the raw bytes of a JSON text, before anything parses it: refuses nesting deeper than `maxDepth` and
+ * more than `maxValues` values. Values are counted as containers opened plus commas outside strings: every value
+ * but the first of each container follows a comma, so this is within a factor of two of the true count and never
+ * below the values that cost memory. Malformed JSON is left for JSON.parse to describe.
+ */
+export function scanJson(
+  bytes: Uint8Array,
+  limits: { maxDepth: number; maxValues: number } = { maxDepth: MAX_DEPTH, maxValues: MAX_JSON_VALUES },
+): ScanResult {
+  let depth = 0;
+  let values = 0;
+  const end = bytes.length;
+  for (let i = 0; i < end; i++) {
+    const byte = bytes[i];
+    if (byte === QUOTE) {
+      i = closingQuote(bytes, i + 1);
+      if (i < 0) break;
+    } else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > limits.maxDepth) return { ok: false, message: `nesting deeper than ${limits.maxDepth} levels` };
+      if (++values > limits.maxValues) return { ok: false, message: `more than ${limits.maxValues} JSON values` };
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+      depth--;
+    } else if (byte === COMMA) {
+      if (++values > limits.maxValues) return { ok: false, message: `more than ${limits.maxValues} JSON values` };
+    }
+  }
+  return { ok: true, values };
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+/** The index of the quote that closes a string whose content starts at `from`, or -1 when it never closes. */
+function closingQuote(bytes: Uint8Array, from: number): number {
+  // indexOf is native: strings (annotations, certificates) are most of a large pod's bytes.
+  for (let at = bytes.indexOf(QUOTE, from); at >= 0; at = bytes.indexOf(QUOTE, at + 1)) {
+    let backslashes = 0;
+    while (at - backslashes - 1 >= from && bytes[at - backslashes - 1] === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return at;
+  }
+  return -1;
+}
+
+/**
+ * Refuses `__proto__` keys and nesting deeper than MAX_DEPTH in parsed JSON. Recursive, but never deeper than
+ * MAX_DEPTH + 1 frames: it stops at the limit.
+ */
 export function inspectJson(root: unknown): string | undefined {
-  const stack: { value: unknown; depth: number }[] = [{ value: root, depth: 1 }];
-  while (stack.length > 0) {
-    const { value, depth } = stack.pop() as { value: unknown; depth: number };
-    if (typeof value !== "object" || value === null) continue;
-    if (depth > MAX_DEPTH) return `nesting deeper than ${MAX_DEPTH} levels`;
-    if (Array.isArray(value)) {
-      for (const item of value) stack.push({ value: item, depth: depth + 1 });
-      continue;
+  return inspectValue(root, 1);
+}
+
+function inspectValue(value: unknown, depth: number): string | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  if (depth > MAX_DEPTH) return `nesting deeper than ${MAX_DEPTH} levels`;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const problem = inspectValue(item, depth + 1);
+      if (problem !== undefined) return problem;
     }
-    for (const key of Object.keys(value)) {
-      // JSON.parse makes "__proto__" an own property, harmless until some merge assigns it: refuse it at the door.
-      if (key === "__proto__") return 'key "__proto__" is not allowed';
-      stack.push({ value: (value as Record<string, unknown>)[key], depth: depth + 1 });
-    }
+    return undefined;
+  }
+  for (const key in value) {
+    // JSON.parse makes "__proto__" an own property, harmless until some merge assigns it: refuse it at the door.
+    if (key === "__proto__") return 'key "__proto__" is not allowed';
+    const problem = inspectValue((value as Record<string, unknown>)[key], depth + 1);
+    if (problem !== undefined) return problem;
   }
   return undefined;
 }

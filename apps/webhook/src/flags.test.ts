@@ -37,6 +37,20 @@ describe("parseFlags", () => {
     });
   });
 
+  it("has serving limits and a shutdown delay with defaults, and takes sizes as Kubernetes quantities", () => {
+    expect(parseFlags([])).toMatchObject({
+      ok: true,
+      flags: { shutdownDelaySeconds: 5, maxConnections: 1024, maxInflightBytes: 64 * 1024 * 1024, maxConcurrentReviews: 512 },
+    });
+    expect(
+      parseFlags(["--shutdown-delay=2.5", "--max-connections=10", "--max-inflight-bytes=200Mi", "--max-concurrent-reviews=3"]),
+    ).toMatchObject({
+      ok: true,
+      flags: { shutdownDelaySeconds: 2.5, maxConnections: 10, maxInflightBytes: 200 * 1024 * 1024, maxConcurrentReviews: 3 },
+    });
+    expect(parseFlags(["--max-inflight-bytes", "1000000"])).toMatchObject({ ok: true, flags: { maxInflightBytes: 1_000_000 } });
+  });
+
   it("takes the review timeout in seconds, below the webhook's timeoutSeconds", () => {
     expect(parseFlags([])).toMatchObject({ ok: true, flags: { reviewTimeoutSeconds: 8, namespaceResyncSeconds: 300 } });
     expect(parseFlags(["--review-timeout", "2.5", "--namespace-resync", "60"])).toMatchObject({
@@ -45,7 +59,18 @@ describe("parseFlags", () => {
     });
   });
 
+  it("takes the request timeout in seconds, 10 by default", () => {
+    expect(parseFlags([])).toMatchObject({ ok: true, flags: { requestTimeoutSeconds: 10 } });
+    expect(parseFlags(["--request-timeout=30"])).toMatchObject({ ok: true, flags: { requestTimeoutSeconds: 30 } });
+  });
+
   it.each([
+    [["--request-timeout", "0"], /invalid --request-timeout "0"/],
+    [["--shutdown-delay=-1"], /invalid --shutdown-delay "-1"/],
+    [["--max-connections", "0"], /invalid --max-connections "0"/],
+    [["--max-connections", "1.5"], /invalid --max-connections "1.5"/],
+    [["--max-inflight-bytes", "lots"], /invalid --max-inflight-bytes "lots"/],
+    [["--max-concurrent-reviews", "none"], /invalid --max-concurrent-reviews "none"/],
     [["--review-timeout", "0"], /invalid --review-timeout "0"/],
     [["--review-timeout", "30"], /below the webhook's timeoutSeconds/],
     [["--review-timeout", "soon"], /invalid --review-timeout "soon"/],

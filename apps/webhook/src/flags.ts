@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { parseQuantity } from "@l5d-injector/injector-core";
 
 /** Process flags, named after Linkerd's proxy-injector (spec §6.1) so that its Deployment args carry over. */
 export interface Flags {
@@ -21,6 +22,14 @@ export interface Flags {
   help: boolean;
   /** Seconds SIGTERM waits for in-flight reviews before closing the remaining connections. */
   drainTimeoutSeconds: number;
+  /** Seconds between SIGTERM (readiness fails) and closing the listener, serving reviews meanwhile. */
+  shutdownDelaySeconds: number;
+  /** Open connections to the webhook port at most. */
+  maxConnections: number;
+  /** Memory budget of the reviews in flight, in bytes (see ServingLimits). */
+  maxInflightBytes: number;
+  /** Reviews read or reviewed at once at most. */
+  maxConcurrentReviews: number;
   /**
    * Seconds within which every review is answered, look-ups included. Must stay below the webhook configuration's
    * timeoutSeconds (10 in deploy/): after that the API server has given up on the answer.
@@ -28,6 +37,8 @@ export interface Flags {
   reviewTimeoutSeconds: number;
   /** Seconds between full re-lists of the namespace watch. */
   namespaceResyncSeconds: number;
+  /** Seconds a connection may take to present a request (TLS handshake, then headers and body); slower is cut off. */
+  requestTimeoutSeconds: number;
 }
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
@@ -54,8 +65,13 @@ const OPTIONS = {
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "plain" },
   "drain-timeout": { type: "string", default: "25" },
+  "shutdown-delay": { type: "string", default: "5" },
+  "max-connections": { type: "string", default: "1024" },
+  "max-inflight-bytes": { type: "string", default: "64Mi" },
+  "max-concurrent-reviews": { type: "string", default: "512" },
   "review-timeout": { type: "string", default: "8" },
   "namespace-resync": { type: "string", default: "300" },
+  "request-timeout": { type: "string", default: "10" },
   // Accepted so that Linkerd's own proxy-injector args keep working; pprof is not offered.
   "enable-pprof": { type: "boolean" },
   dev: { type: "boolean", default: false },
@@ -92,9 +108,19 @@ A Linkerd-compatible proxy-injector admission webhook.
   --log-level LEVEL           trace|debug|info|warn|error|fatal (default "info")
   --log-format FORMAT         plain|json (default "plain")
   --drain-timeout SECONDS     how long SIGTERM waits for in-flight requests (default 25)
+  --shutdown-delay SECONDS    after SIGTERM, how long reviews are still served (with Connection: close) while
+                              /ready fails, before the listener closes (default 5)
+  --max-connections N         open connections to the webhook at most; over it the longest-idle one is closed,
+                              or the new one if none is idle (default 1024)
+  --max-inflight-bytes SIZE   memory the reviews in flight may hold: body bytes, plus 64 per JSON value once
+                              decoded; beyond it, 503 at once (default 64Mi; Ki, Mi, Gi or plain bytes)
+  --max-concurrent-reviews N  requests read or reviewed at once; beyond it, 503 at once (default 512)
   --review-timeout SECONDS    every review is answered within this, Kubernetes look-ups included (default 8);
                               keep it below the webhook configuration's timeoutSeconds (10), after which the
                               API server stops waiting and applies the failurePolicy
+  --request-timeout SECONDS   how long a connection may take for its TLS handshake, and a request to arrive
+                              (headers and body); slower ones are closed, a late body answered 408 (default 10,
+                              the API server's own wait)
   --namespace-resync SECONDS  how often the namespace watch lists all namespaces again (default 300)
   --dev                       run locally without a cluster: self-signed certificate, built-in values,
                               a throwaway trust anchor, no look-ups
@@ -135,6 +161,25 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   if (!Number.isFinite(drain) || drain < 0) {
     return { ok: false, message: `invalid --drain-timeout "${v["drain-timeout"]}": expected seconds` };
   }
+  const shutdownDelay = Number(v["shutdown-delay"]);
+  if (!Number.isFinite(shutdownDelay) || shutdownDelay < 0) {
+    return { ok: false, message: `invalid --shutdown-delay "${v["shutdown-delay"]}": expected seconds` };
+  }
+  const maxConnections = Number(v["max-connections"]);
+  if (!Number.isInteger(maxConnections) || maxConnections < 1) {
+    return { ok: false, message: `invalid --max-connections "${v["max-connections"]}": expected a positive integer` };
+  }
+  const maxInflightBytes = parseQuantity(v["max-inflight-bytes"]);
+  if (maxInflightBytes === undefined || !Number.isFinite(maxInflightBytes) || maxInflightBytes < 1) {
+    return { ok: false, message: `invalid --max-inflight-bytes "${v["max-inflight-bytes"]}": expected a size such as 64Mi` };
+  }
+  const maxConcurrentReviews = Number(v["max-concurrent-reviews"]);
+  if (!Number.isInteger(maxConcurrentReviews) || maxConcurrentReviews < 1) {
+    return {
+      ok: false,
+      message: `invalid --max-concurrent-reviews "${v["max-concurrent-reviews"]}": expected a positive integer`,
+    };
+  }
   const reviewTimeout = Number(v["review-timeout"]);
   // 30 s is the most a webhook configuration's timeoutSeconds may say: a longer review would never be heard.
   if (!Number.isFinite(reviewTimeout) || reviewTimeout <= 0 || reviewTimeout >= 30) {
@@ -146,6 +191,10 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   const resync = Number(v["namespace-resync"]);
   if (!Number.isFinite(resync) || resync < 1) {
     return { ok: false, message: `invalid --namespace-resync "${v["namespace-resync"]}": expected seconds (at least 1)` };
+  }
+  const requestTimeout = Number(v["request-timeout"]);
+  if (!Number.isFinite(requestTimeout) || requestTimeout <= 0) {
+    return { ok: false, message: `invalid --request-timeout "${v["request-timeout"]}": expected seconds, more than 0` };
   }
   return {
     ok: true,
@@ -165,8 +214,13 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
       dev: v.dev,
       help: v.help,
       drainTimeoutSeconds: drain,
+      shutdownDelaySeconds: shutdownDelay,
+      maxConnections,
+      maxInflightBytes: Math.floor(maxInflightBytes),
+      maxConcurrentReviews,
       reviewTimeoutSeconds: reviewTimeout,
       namespaceResyncSeconds: resync,
+      requestTimeoutSeconds: requestTimeout,
     },
   };
 }

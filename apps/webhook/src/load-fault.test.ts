@@ -3,9 +3,11 @@
  * concurrently while the serving certificate is rotated on disk. Every valid review gets the core's patch, every
  * hostile request its specified answer, no request goes unanswered, and the server still serves at the end.
  */
-import { copyFile, mkdtemp, rename, rm } from "node:fs/promises";
+import { X509Certificate } from "node:crypto";
+import { copyFile, mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { Agent, request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
+import { connect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { applyPatch, injectObject, type JsonValue } from "@l5d-injector/injector-core";
@@ -92,6 +94,20 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** After one reload asked for once the files are in place, the server serves the certificate in `file`. */
+async function servesCertificate(file: string): Promise<void> {
+  const wanted = new X509Certificate(await readFile(file)).fingerprint256;
+  await server.reloadCertificate();
+  const served = await new Promise<string>((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port: server.address.port, rejectUnauthorized: false }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
+  expect(served).toBe(wanted);
+}
+
 function send(agent: Agent, body: string | Buffer): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpsRequest(
@@ -165,7 +181,9 @@ describe("load with faults", () => {
           await copyFile(second.keyFile, `${keyFile}.new`);
           await rename(`${keyFile}.new`, keyFile);
           await rename(`${certFile}.new`, certFile);
-          await server.reloadCertificate();
+          // The watcher may be reloading already, from the first rename (a key without its certificate, refused):
+          // the reload asked for now must still read the files again and serve the new pair.
+          await servesCertificate(second.certFile);
           // Keep-alive connections keep the certificate they were opened with: open new ones from here on, and
           // let the old ones finish what they carry.
           agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });

@@ -3,6 +3,8 @@
  * The process: flags, files, ports, signals. Everything a request touches lives in `createApp` (app.ts); this is
  * the only module that reads process.env, opens ports or exits.
  */
+// First: ignores SIGUSR1 (the inspector) and SIGHUP while the rest loads.
+import { reportIgnoredSignals } from "./process-signals.js";
 import { readFileSync } from "node:fs";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
@@ -36,6 +38,9 @@ async function main(): Promise<void> {
     return;
   }
   const logger = createLogger({ level: flags.logLevel, format: flags.logFormat, out: process.stderr });
+  reportIgnoredSignals((signal) =>
+    logger.warn({ signal }, signal === "SIGUSR1" ? "ignoring SIGUSR1: the inspector stays closed" : "ignoring SIGHUP"),
+  );
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
 
   const files = flags.dev ? await prepareDev(flags, logger) : { tlsCert: flags.tlsCert, tlsKey: flags.tlsKey };
@@ -104,6 +109,7 @@ async function main(): Promise<void> {
     logger,
     clock: () => performance.now(),
     reviewTimeoutMs: flags.reviewTimeoutSeconds * 1000,
+    limits: { maxInflightBytes: flags.maxInflightBytes, maxConcurrentReviews: flags.maxConcurrentReviews },
   });
 
   let ready = false;
@@ -117,6 +123,13 @@ async function main(): Promise<void> {
     certFile: files.tlsCert,
     keyFile: files.tlsKey,
     logger,
+    maxConnections: flags.maxConnections,
+    // One budget for a connection to present a request: its TLS handshake, then its headers and body.
+    timeouts: {
+      handshakeMs: flags.requestTimeoutSeconds * 1000,
+      headersMs: flags.requestTimeoutSeconds * 1000,
+      requestMs: flags.requestTimeoutSeconds * 1000,
+    },
   });
   const admin = await startHttpServer({
     handler: createAdminApp({ registry, isReady: () => ready }),
@@ -131,27 +144,35 @@ async function main(): Promise<void> {
   if (flags.dev) printDevBanner(files, webhook.address.port, admin.address.port);
 
   let stopping = false;
-  const stop = (signal: string) => {
+  const stop = (signal: string, delaySeconds: number) => {
     if (stopping) {
       logger.warn({ signal }, "second signal: exiting without waiting");
       process.exit(1);
     }
     stopping = true;
-    // Readiness fails first so that the Service stops routing reviews here while the in-flight ones finish.
+    // Readiness fails at once, so that the pod leaves the Service's endpoints; until every API server and kube-proxy
+    // has seen that, reviews still arrive here and must be served, not refused: a refused review admits the pod
+    // without a proxy (failurePolicy Ignore). Each answer closes its connection, so the next review reconnects and
+    // lands on a ready replica.
     ready = false;
-    logger.info({ signal, timeoutSeconds: flags.drainTimeoutSeconds }, "draining in-flight requests");
-    configWatch.close();
-    void webhook
-      .drain(flags.drainTimeoutSeconds * 1000)
-      .then(() => admin.drain(1000))
-      .then(() => {
-        logger.info("stopped");
-        logger.flush();
-        process.exit(0);
-      });
+    webhook.closeConnectionsAfterResponses();
+    logger.info({ signal, shutdownDelaySeconds: delaySeconds }, "shutting down: not ready, still serving reviews");
+    setTimeout(() => {
+      logger.info({ signal, timeoutSeconds: flags.drainTimeoutSeconds }, "draining in-flight requests");
+      configWatch.close();
+      void webhook
+        .drain(flags.drainTimeoutSeconds * 1000)
+        .then(() => admin.drain(1000))
+        .then(() => {
+          logger.info("stopped");
+          logger.flush();
+          process.exit(0);
+        });
+    }, delaySeconds * 1000);
   };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM", flags.shutdownDelaySeconds));
+  // Ctrl-C at a terminal: nothing routes here through a Service, no reason to wait.
+  process.on("SIGINT", () => stop("SIGINT", 0));
 }
 
 interface ServingFiles {

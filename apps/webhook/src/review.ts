@@ -1,6 +1,7 @@
 import {
   injectObject,
   reasonSentences,
+  type JsonObject,
   type JsonValue,
   type PatchOperation,
   type ReasonCode,
@@ -148,6 +149,8 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     namespace,
     annotationAt: "",
     annotations: ownAnnotations,
+    podSpec: isRecord(object["spec"]) ? (object["spec"] as JsonObject) : {},
+    dryRun: request.dryRun === true,
   };
 
   const result = injectObject(object as JsonValue, {

@@ -1,12 +1,14 @@
 import { copyFile, mkdtemp, rename, rm, writeFile } from "node:fs/promises";
-import { request as httpsRequest } from "node:https";
+import { execFileSync, spawn } from "node:child_process";
+import { Agent, request as httpsRequest } from "node:https";
+import { connect as netConnect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type PeerCertificate } from "node:tls";
+import { connect, type PeerCertificate, type TLSSocket } from "node:tls";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { makeServingCertificate, type ServingCertificate } from "./certs.js";
 import { createLogger } from "./logger.js";
-import { startHttpsServer, type RunningHttpsServer } from "./server.js";
+import { startHttpsServer, type HttpsServerOptions, type RunningHttpsServer } from "./server.js";
 
 const logLines: string[] = [];
 const logger = createLogger({ level: "info", format: "json", out: { write: (l) => logLines.push(l) } });
@@ -26,6 +28,72 @@ beforeAll(async () => {
 afterEach(async () => {
   await Promise.all(running.splice(0).map((s) => s.drain(100)));
 });
+
+function hasOpenssl(): boolean {
+  try {
+    execFileSync("openssl", ["version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs a command with stdin closed; its exit code and stdout + stderr. */
+function run(command: string, args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("close", (code) => resolve({ code, output }));
+  });
+}
+
+function tlsConnection(port: number): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port, rejectUnauthorized: false }, () => resolve(socket));
+    socket.on("error", reject);
+  });
+}
+
+/** True once the socket closes, false if it is still open after `boundMs` (a bound that only catches a hang). */
+function closedWithin(socket: Socket, boundMs: number): Promise<boolean> {
+  if (socket.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve(false);
+    }, boundMs);
+    socket.once("close", () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    socket.on("error", () => undefined);
+  });
+}
+
+/** Writes a raw request and returns everything read until the server closes the connection. */
+function rawRequest(socket: TLSSocket, text: string): Promise<string> {
+  return new Promise((resolve) => {
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString()));
+    socket.on("close", () => resolve(received));
+    socket.on("error", () => undefined);
+    socket.write(text);
+  });
+}
+
+function get(port: number, agent: Agent): Promise<{ status: number; body: string; connection: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: "127.0.0.1", port, path: "/", agent, rejectUnauthorized: false }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, connection: res.headers.connection }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 function peerCertificate(port: number): Promise<PeerCertificate> {
   return new Promise((resolve, reject) => {
@@ -48,7 +116,10 @@ async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, 
   return value;
 }
 
-async function serve(handlerDelayMs = 0): Promise<{ server: RunningHttpsServer; certFile: string; keyFile: string }> {
+async function serve(
+  handlerDelayMs = 0,
+  extra: Partial<HttpsServerOptions> = {},
+): Promise<{ server: RunningHttpsServer; certFile: string; keyFile: string }> {
   const live = await mkdtemp(join(dir, "live-"));
   const certFile = join(live, "tls.crt");
   const keyFile = join(live, "tls.key");
@@ -65,6 +136,7 @@ async function serve(handlerDelayMs = 0): Promise<{ server: RunningHttpsServer; 
     handler: (_req, res) => {
       setTimeout(() => res.end("done\n"), handlerDelayMs);
     },
+    ...extra,
   });
   running.push(server);
   return { server, certFile, keyFile };
@@ -122,14 +194,148 @@ describe("serving certificate", () => {
     expect(answer).toContain("done");
   });
 
-  it("negotiates TLS 1.2 or newer only", async () => {
+  it.each([
+    ["TLSv1.2", "TLSv1.2"],
+    ["TLSv1 to TLSv1.1", "TLSv1.1"],
+  ] as const)("refuses %s: TLS 1.3 only, as Linkerd", async (_name, maxVersion) => {
     const { server } = await serve();
     const old = new Promise<string>((resolve) => {
-      const s = connect({ host: "127.0.0.1", port: server.address.port, rejectUnauthorized: false, maxVersion: "TLSv1.1", minVersion: "TLSv1" });
+      const s = connect({ host: "127.0.0.1", port: server.address.port, rejectUnauthorized: false, maxVersion, minVersion: "TLSv1" });
       s.on("secureConnect", () => resolve("connected"));
       s.on("error", (e) => resolve(e.message));
     });
     expect(await old).not.toBe("connected");
+    const current = await new Promise<string | null>((resolve, reject) => {
+      const s = connect({ host: "127.0.0.1", port: server.address.port, rejectUnauthorized: false }, () => {
+        resolve(s.getProtocol());
+        s.end();
+      });
+      s.on("error", reject);
+    });
+    expect(current).toBe("TLSv1.3");
+  });
+
+  it.runIf(hasOpenssl())("refuses openssl s_client -tls1_2 and accepts -tls1_3", async () => {
+    const { server } = await serve();
+    const sClient = (flag: string) =>
+      run("openssl", ["s_client", flag, "-connect", `127.0.0.1:${server.address.port}`, "-servername", "localhost"]);
+    const tls12 = await sClient("-tls1_2");
+    expect(tls12.code).not.toBe(0);
+    expect(tls12.output).toMatch(/alert protocol version|no protocols available|wrong version number/i);
+    const tls13 = await sClient("-tls1_3");
+    expect(tls13.output).toMatch(/Protocol\s*:\s*TLSv1\.3|New, TLSv1\.3/);
+  });
+});
+
+describe("slow and idle connections", () => {
+  // Short timeouts, injected: the defaults (10 s, 95 s) are the same code path. Each wait below is only a bound
+  // that catches a connection that is never closed, many times the configured timeout.
+  const BOUND_MS = 20_000;
+
+  it("closes a TCP connection that never starts TLS after the handshake timeout", async () => {
+    const { server } = await serve(0, { timeouts: { handshakeMs: 200 } });
+    const socket = netConnect(server.address.port, "127.0.0.1");
+    socket.on("error", () => undefined);
+    expect(await closedWithin(socket, BOUND_MS)).toBe(true);
+  });
+
+  it("closes a TLS connection that never sends a request after the idle timeout", async () => {
+    const { server } = await serve(0, { timeouts: { idleMs: 200 } });
+    const socket = await tlsConnection(server.address.port);
+    expect(await closedWithin(socket, BOUND_MS)).toBe(true);
+  });
+
+  it("keeps a connection whose request outlasts the idle timeout", async () => {
+    const { server } = await serve(600, { timeouts: { idleMs: 200 } });
+    const socket = await tlsConnection(server.address.port);
+    const answer = rawRequest(socket, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    expect(await answer).toMatch(/^HTTP\/1\.1 200 OK[^]*done\n$/);
+  });
+
+  it("answers 408 and closes a body trickled byte by byte past the request timeout", async () => {
+    const { server } = await serve(0, {
+      timeouts: { requestMs: 300, headersMs: 300, checkIntervalMs: 50 },
+      // As the app does: the answer waits for the whole body.
+      handler: (req, res) => {
+        req.resume();
+        req.on("end", () => res.end("done\n"));
+      },
+    });
+    const socket = await tlsConnection(server.address.port);
+    let received = "";
+    socket.on("data", (d: Buffer) => (received += d.toString()));
+    socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n");
+    const trickle = setInterval(() => socket.writable && socket.write("a"), 50);
+    try {
+      expect(await closedWithin(socket, BOUND_MS)).toBe(true);
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(received).toMatch(/^HTTP\/1\.1 408 /);
+  });
+});
+
+describe("connection cap", () => {
+  it("closes the longest-idle connection to admit one over the cap", async () => {
+    const { server } = await serve(0, { maxConnections: 2 });
+    const port = server.address.port;
+    const oldest = await tlsConnection(port);
+    const other = await tlsConnection(port);
+    const newest = await tlsConnection(port);
+    expect(await closedWithin(oldest, 20_000)).toBe(true);
+    expect(await rawRequest(newest, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(await rawRequest(other, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 OK/);
+  });
+
+  it("refuses a new connection when every connection is busy, and serves the busy ones", async () => {
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const { server } = await serve(0, {
+      maxConnections: 1,
+      handler: (_req, res) => void gate.then(() => res.end("done\n")),
+    });
+    const port = server.address.port;
+    const busy = await tlsConnection(port);
+    const answer = rawRequest(busy, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await new Promise<string>((resolve) => {
+      const s = connect({ host: "127.0.0.1", port, rejectUnauthorized: false });
+      s.on("secureConnect", () => resolve("connected"));
+      s.on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+      s.on("close", () => resolve("closed"));
+    });
+    expect(refused).not.toBe("connected");
+    release();
+    expect(await answer).toMatch(/^HTTP\/1\.1 200 OK[^]*done\n$/);
+  });
+});
+
+describe("closing connections after responses", () => {
+  it("answers with Connection: close from then on, the requests in flight included", async () => {
+    const { server } = await serve(300);
+    const port = server.address.port;
+    const agent = new Agent({ keepAlive: true });
+    try {
+      const inflight = get(port, agent);
+      await new Promise((r) => setTimeout(r, 100));
+      server.closeConnectionsAfterResponses();
+      const later = get(port, agent);
+      for (const res of await Promise.all([inflight, later])) {
+        expect(res).toEqual({ status: 200, body: "done\n", connection: "close" });
+      }
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("keeps connections alive before", async () => {
+    const { server } = await serve();
+    const agent = new Agent({ keepAlive: true });
+    try {
+      expect(await get(server.address.port, agent)).toEqual({ status: 200, body: "done\n", connection: "keep-alive" });
+    } finally {
+      agent.destroy();
+    }
   });
 });
 

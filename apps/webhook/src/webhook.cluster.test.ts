@@ -202,6 +202,7 @@ spec:
     const out = await kubectl("apply", "--dry-run=server", "-k", join(APP, "deploy", "kubernetes-1.20"));
     expect(out).toContain("deployment.apps/l5d-proxy-injector created (server dry run)");
     expect(out).toContain("poddisruptionbudget.policy/l5d-proxy-injector created (server dry run)");
+    expect(out).toContain("networkpolicy.networking.k8s.io/l5d-proxy-injector created (server dry run)");
     // Applied for real above (with a loopback URL), so the dry run reconfigures it.
     expect(out).toMatch(/mutatingwebhookconfiguration\.admissionregistration\.k8s\.io\/l5d-proxy-injector-webhook-config (created|configured) \(server dry run\)/);
   });

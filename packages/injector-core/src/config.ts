@@ -104,3 +104,30 @@ function mergeAdditionalEnv(
   }
   return [...merged.values()];
 }
+
+/**
+ * Whether the injector would use `value` for the override annotation `key` (spec §2.2): the registry's own parser
+ * decides, and a value is valid when it parses without a warning. Annotations taken as free text (images, log
+ * levels, port lists) accept any value; keys the injector does not read accept none. `podSpec` names the container
+ * ports that `opaque-ports` may refer to.
+ *
+ * @example
+ * isValidProxyAnnotationValue("config.linkerd.io/proxy-cpu-limit", "1500m") // true
+ * isValidProxyAnnotationValue("config.linkerd.io/admin-port", "http") // false
+ */
+export function isValidProxyAnnotationValue(key: string, value: string, podSpec: JsonObject = {}): boolean {
+  const setting = SETTING_BY_ANNOTATION.get(key);
+  if (setting === undefined) return false;
+  if (setting === SETTINGS.additionalEnv) {
+    let valid = true;
+    mergeAdditionalEnv([], [value], () => {
+      valid = false;
+    });
+    return valid;
+  }
+  // Without a parser of its own a setting is either taken as it is (pod-inbound-ports) or not an override at all
+  // (`linkerd.io/inject`, read by the decision): Linkerd's proxy annotations are the former.
+  if (setting.parse === undefined) return setting.metricLabel;
+  const parsed = setting.parse(value, { podSpec });
+  return parsed.ok && (parsed.warnings ?? []).length === 0;
+}

@@ -13,6 +13,7 @@
 export type * from "./types.js";
 export { checkValuePath, DEFAULT_VALUES, getValue, LINKERD_VERSION, resolveValues, setValue } from "./values.js";
 export { overrideAnnotations } from "./overrides.js";
+export { isValidProxyAnnotationValue } from "./config.js";
 export { injectObject } from "./inject.js";
 export { uninjectObject } from "./uninject.js";
 export { REASON_MESSAGES, reasonSentences } from "./report.js";
