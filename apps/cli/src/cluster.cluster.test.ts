@@ -124,6 +124,22 @@ describe.skipIf(unavailable !== undefined)(`reading linkerd-config from a cluste
     });
   });
 
+  it("reads the cluster as the --as user in the --as-group groups", async () => {
+    // The API server checks the impersonated identity: a user with no role may not read the ConfigMap; in the
+    // system:masters group (every --as-group header sent) it may.
+    const nobody = await cli(["inject", "--kubeconfig", kubeconfig, "--as", "nobody", "-"]);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain("not allowed to read ConfigMap linkerd/linkerd-config");
+    expect(nobody.stderr).toContain("(HTTP 403)");
+    const admin = await cli(["inject", "--kubeconfig", kubeconfig, "--as", "jane", "--as-group", "developers", "--as-group", "system:masters", "-"]);
+    expect(admin).toMatchObject({ code: 0, stderr: '\ndeployment "web" injected\n\n' });
+  });
+
+  it("prints the cluster's Linkerd version", async () => {
+    const version = await cli(["version", "--kubeconfig", kubeconfig]);
+    expect(version).toEqual({ code: 0, stdout: "Client version: test (implements Linkerd edge-26.8.3)\nServer version: test-control-plane-version\n", stderr: "" });
+  });
+
   it("says in one line that the API server cannot be reached once it is stopped", async () => {
     execFileSync(join(TOOLS, "down"), [dir], { stdio: "ignore" });
     const result = await cli(["inject", "--kubeconfig", kubeconfig, "-"]);
