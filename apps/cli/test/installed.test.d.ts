@@ -1,2 +1,0 @@
-export {};
-//# sourceMappingURL=installed.test.d.ts.map
