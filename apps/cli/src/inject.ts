@@ -1,5 +1,5 @@
 /**
- * `l5d-injector inject`: adds the Linkerd proxy to the workloads of an input (spec §5.3), printing the manifests on
+ * `injector inject`: adds the Linkerd proxy to the workloads of an input (spec §5.3), printing the manifests on
  * stdout and a report on stderr, input file by input file.
  */
 import { applyPatch, canonicalRemovals, formatIssue, injectObject, uninjectObject } from "@l5d-injector/injector-core";
