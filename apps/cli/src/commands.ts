@@ -66,12 +66,18 @@ function diffFlag(what: string): FlagDef {
 
 const KIND: Readonly<Record<Flag["type"], FlagKind>> = { string: "string", integer: "int", boolean: "bool", list: "stringSlice" };
 
+/** Flags whose default comes from the environment, as in Linkerd (main.ts reads it). */
+const ENVIRONMENT: Readonly<Record<string, string>> = { registry: "LINKERD_DOCKER_REGISTRY" };
+
 /** The core's proxy flags as command-line flags. */
 export const PROXY_FLAG_DEFS: readonly FlagDef[] = PROXY_FLAGS.map((flag) => ({
   name: flag.name,
   ...(flag.alias === undefined ? {} : { short: flag.alias }),
   kind: KIND[flag.type],
-  usage: flag.describe + (flag.type === "list" ? " (comma-separated, repeatable)" : ""),
+  usage:
+    flag.describe +
+    (flag.type === "list" ? " (comma-separated, repeatable)" : "") +
+    (ENVIRONMENT[flag.name] === undefined ? "" : ` ($${ENVIRONMENT[flag.name]})`),
   ...(flag.choices === undefined ? {} : { choices: flag.choices }),
   // pflag hides deprecated flags from help.
   ...(flag.hidden === true || flag.deprecated !== undefined ? { hidden: true } : {}),
