@@ -46,13 +46,16 @@ function clean(after: JsonValue, before: JsonValue | undefined, path: Array<stri
   return { ops, emptied: kept === 0 && Object.keys(after).length > 0 };
 }
 
-/** The input's version of a list item: the item with the same `name`, or an equal item. */
+/**
+ * The input's version of a list item: the item with the same `name` (containers, volumes), else an equal item, else
+ * the item at the same place (a List's items, which the transform edits but does not move).
+ */
 function counterpart(item: JsonValue, before: JsonValue | undefined, index: number): JsonValue | undefined {
   if (!Array.isArray(before)) return undefined;
   if (isObject(item) && typeof item["name"] === "string") {
     return before.find((candidate) => isObject(candidate) && candidate["name"] === item["name"]);
   }
-  return jsonEqual(before[index], item) ? before[index] : before.find((candidate) => jsonEqual(candidate, item));
+  return before.find((candidate) => jsonEqual(candidate, item)) ?? before[index];
 }
 
 function isEmptyCollection(value: JsonValue): boolean {
