@@ -90,8 +90,9 @@ const isLookup = (r: SeenRequest) => r.url.searchParams.get("watch") === null &&
 const isNamespaceList = (r: SeenRequest) => r.url.pathname === "/api/v1/namespaces" && r.url.searchParams.get("watch") === null;
 
 /**
- * Every review went through the webhook's duration histogram (its own clock), and none took longer than the 2.5 s
- * bucket: the deadline plus generous slack for a busy machine.
+ * Every review went through the webhook's duration histogram (its own clock), and none took longer than the 5 s
+ * bucket: the 300 ms deadline plus slack for a busy machine, and still below the 6 s a review took with no deadline
+ * (two look-ups of 3 s each), so that the check fails without one.
  */
 async function expectAnsweredWithinDeadlinePlusSlack(harness: Harness, count: number, outcome: string): Promise<void> {
   const histogram = harness.registry.getSingleMetric("proxy_inject_admission_duration_seconds");
@@ -103,7 +104,7 @@ async function expectAnsweredWithinDeadlinePlusSlack(harness: Harness, count: nu
       .filter((v) => v.labels["kind"] === "pod" && v.labels["outcome"] === outcome && String(v.labels["le"]) === le)
       .reduce((sum, v) => sum + v.value, 0);
   expect(bucket("+Inf")).toBe(count);
-  expect(bucket("2.5")).toBe(count);
+  expect(bucket("5")).toBe(count);
 }
 
 describe("reviews while the API server never answers", () => {
