@@ -19,6 +19,8 @@ export interface InjectArgs extends CommandArgs {
   linkerdNamespace: string;
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  impersonate?: string | undefined;
+  impersonateGroups?: readonly string[] | undefined;
   disableIdentity?: boolean | undefined;
   /** The proxy flags given, by long name. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
@@ -46,7 +48,7 @@ export async function runInject(args: InjectArgs, io: CliIo, tool: ToolInfo): Pr
       const options: ManifestOptions = args.manual
         ? { configuration, mode: "full", overrideAnnotations: annotations, createdBy: tool.createdBy }
         : { configuration, mode: "annotations", overrideAnnotations: annotations };
-      return { ok: true, transform: injectTransform(options) };
+      return { ok: true, transform: injectTransform(options), warnings: loaded.configuration.warnings };
     },
     report: (reports) => renderInjectReport(reports, { verbose: args.verbose, color: io.stderr.isTTY }),
   });

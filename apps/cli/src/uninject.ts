@@ -1,5 +1,5 @@
 /**
- * `injector uninject`: removes the Linkerd proxy and Linkerd's metadata from the workloads of an input
+ * `l5d-injector uninject`: removes the Linkerd proxy and Linkerd's metadata from the workloads of an input
  * (spec §5.7).
  */
 import { uninjectManifest } from "@l5d-injector/injector-core";

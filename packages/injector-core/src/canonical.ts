@@ -5,8 +5,8 @@ import { readWorkload } from "./workload.js";
 
 /**
  * `remove` ops that bring a workload's pod spec to what Kubernetes' typed serialisation prints: Go `omitempty`
- * fields holding their zero value (`hostNetwork: false`, `initialDelaySeconds: 0`, env `value: ""`) and `null`
- * container resources are dropped, as `linkerd inject` output has them dropped. Meaning is unchanged: the API server
+ * fields holding their zero value (`hostNetwork: false`, `initialDelaySeconds: 0`, env `value: ""`) and `null` or
+ * empty container resources are dropped, as `linkerd inject` output has them dropped. Meaning is unchanged: the API server
  * reads absent and zero alike. Handles `List` items. The CLI applies these to its output; the webhook does not need
  * them.
  *
@@ -43,6 +43,8 @@ function removalsOf(object: JsonValue, root: readonly (string | number)[]): Patc
       const at = [...spec, list, i];
       for (const key of CONTAINER_FALSE) drop(c, at, key, false);
       drop(c, at, "resources", null);
+      // An empty `resources` map is Go's zero ResourceRequirements, which Linkerd's output leaves out.
+      if (isObject(c["resources"]) && Object.keys(c["resources"]).length === 0) ops.push({ op: "remove", path: pointer(...at, "resources") });
       // By index: the pointer names each entry's place in the list, and objects() would lose it.
       const within = (list: string, key: string, zero: JsonValue) => {
         const items = c[list];
