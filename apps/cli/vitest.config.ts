@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["src/**/*.test.ts"],
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           exclude: ["src/**/*.cluster.test.ts"],
           // Only to catch a hang: heavy cases (10 MB bodies, property runs) can take many times their usual time on
           // a busy 2-core machine. Speed is measured by `pnpm bench`, never asserted here.

@@ -1,194 +1,190 @@
 /**
- * The command line: registers the commands and their flags with yargs and loads each handler only when its
- * command runs. The handlers take an `CliIo` and return an exit code; nothing here exits the process.
+ * The command line: finds the command, parses its flags as `linkerd` does (`flags.ts`), and loads each command's
+ * handler only when it runs. Handlers take a `CliIo` and return an exit code; nothing here exits the process.
  */
-import yargs, { type Argv } from "yargs";
-import type { FlagValue } from "./configuration.js";
+import { parseGoBool } from "@l5d-injector/injector-core";
+import { commands, flagsOf, PROGRAM, PROXY_FLAG_DEFS, type CommandDef } from "./commands.js";
+import type { FlagValue as CliFlagValue } from "./configuration.js";
+import { parseFlags, type FlagDef, type FlagValue, type ParsedLine } from "./flags.js";
+import { renderHelp } from "./help.js";
 import type { CliIo } from "./io.js";
-import { PROXY_FLAGS, yargsOption } from "./proxy-flags.js";
+import { closest } from "./suggest.js";
 
 export interface CliMeta {
-  /** The tool's version, for `--version` and `linkerd.io/created-by`. */
+  /** The tool's version, for `version` and `linkerd.io/created-by`. */
   version: string;
-  /** Default of `-L/--linkerd-namespace` (Linkerd reads LINKERD_NAMESPACE). */
+  /** Default of `-L/--linkerd-namespace`: `$LINKERD_NAMESPACE`, else `linkerd`. */
   linkerdNamespace: string;
-  /** Width to wrap help at. */
-  columns: number;
-}
-
-class UsageError extends Error {}
-
-const PROXY_GROUP = "Proxy options (applied only when given; without --manual they become config.linkerd.io annotations):";
-const CLUSTER_GROUP = "Configuration:";
-
-function commonOptions(argv: Argv) {
-  return argv
-    .positional("input", {
-      describe: "A file, a directory (walked recursively), - for stdin, or an https URL",
-      type: "string",
-    })
-    .option("output", { alias: "o", type: "string", default: "yaml", describe: "Output format: yaml or json" })
-    .option("verbose", { type: "boolean", default: false, describe: "Print every check of the report" });
-}
-
-function injectOptions(argv: Argv) {
-  let command = commonOptions(argv)
-    .option("manual", {
-      type: "boolean",
-      default: false,
-      describe: "Render the proxy into the manifests instead of annotating them for the proxy injector",
-    })
-    .option("values", {
-      type: "string",
-      describe: "Linkerd values file (YAML or JSON) used instead of the cluster's linkerd-config; repeatable, merged in order",
-      requiresArg: true,
-    })
-    .option("set", {
-      type: "string",
-      describe: "Override one value, PATH=VALUE (e.g. proxy.ports.admin=1234); repeatable",
-      requiresArg: true,
-    })
-    .option("ignore-cluster", {
-      type: "boolean",
-      default: false,
-      describe: "Use the built-in Linkerd defaults instead of reading linkerd-config from the cluster",
-    })
-    .option("disable-identity", { type: "boolean", hidden: true })
-    .group(["values", "set", "ignore-cluster", "linkerd-namespace", "kubeconfig", "context"], CLUSTER_GROUP);
-  for (const flag of PROXY_FLAGS) command = command.option(flag.name, yargsOption(flag));
-  return command
-    .group(
-      PROXY_FLAGS.filter((flag) => flag.hidden !== true).map((flag) => flag.name),
-      PROXY_GROUP,
-    )
-    .example("$0 inject deployment.yml | kubectl apply -f -", "Annotate workloads for the proxy injector (reads linkerd-config)")
-    .example("$0 inject --manual deployment.yml", "Render the proxy into the manifests, for clusters without the webhook")
-    .example(
-      "kubectl get deploy -n emojivoto -o yaml | $0 inject - | kubectl apply -f -",
-      "Mesh the running deployments of a namespace",
-    )
-    .example(
-      "$0 inject --manual --values linkerd-values.yml --proxy-cpu-request 100m manifests/",
-      "Inject a directory offline, with a values file and a flag",
-    )
-    .example("$0 inject --ignore-cluster https://run.linkerd.io/emojivoto.yml", "Annotate a published manifest");
+  /** `$LINKERD_DOCKER_REGISTRY`: the registry when `--registry` is not given, as Linkerd reads it. */
+  dockerRegistry?: string | undefined;
 }
 
 /** Runs the command line `argv` (without the node and script paths) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta): Promise<number> {
-  // The commands are dispatched below, after parsing, rather than from yargs handlers, so that a command's
-  // exit code and errors come back here.
-  const parser = yargs()
-    .scriptName("injector")
-    .usage("$0 <command> [flags]\n\nInject the Linkerd proxy into Kubernetes manifests, or take it out again.")
-    .option("linkerd-namespace", {
-      alias: "L",
-      type: "string",
-      default: meta.linkerdNamespace,
-      describe: "Namespace of the Linkerd control plane",
-      global: true,
-    })
-    .option("kubeconfig", { type: "string", describe: "Path to the kubeconfig file", global: true, requiresArg: true })
-    .option("context", { type: "string", describe: "Kubernetes context to use", global: true, requiresArg: true })
-    .command("inject [input]", "Add the Linkerd proxy to the workloads of a manifest", injectOptions)
-    .command("uninject [input]", "Remove the Linkerd proxy from the workloads of a manifest", (command) =>
-      commonOptions(command)
-        .example("$0 uninject injected.yml", "Remove the proxy and Linkerd's annotations")
-        .example("kubectl get deploy -o yaml | $0 uninject - | kubectl apply -f -", "Unmesh running deployments"),
-    )
-    .completion("completion", "Print a bash/zsh completion script (injector completion >> ~/.bashrc)")
-    .demandCommand(1, "name a command: inject or uninject")
-    .recommendCommands()
-    .strict()
-    .exitProcess(false)
-    .fail((message: string | null, error: Error | null) => {
-      throw error ?? new UsageError(message ?? "invalid command line");
-    })
-    .version(meta.version)
-    .help()
-    .alias("help", "h")
-    .wrap(Math.min(120, meta.columns));
+  const { root, all } = commands(meta.linkerdNamespace);
+  const located = locateCommand(argv, root, all);
+  if (!located.ok) return usageError(io, located.message, undefined);
+  const { command, args } = located;
+  const parsed = parseFlags(args, flagsOf(command));
+  if (!parsed.ok) return usageError(io, parsed.message, command);
+  const line = parsed.line;
+  for (const notice of line.notices) io.stderr.write(`${notice}\n`);
+  const flag = reader(line);
 
-  skipHelpCache(parser);
-
-  // Shell completion prints through yargs' own logger; everything else is captured and written through `io`.
-  if (argv.includes("--get-yargs-completions")) {
-    await parser.parseAsync([...argv]);
+  if (flag.bool("help")) {
+    io.stdout.write(renderHelp(command, all));
     return 0;
   }
-  let parsed: { args: Record<string, unknown>; output: string };
-  try {
-    parsed = await new Promise((resolve, reject) => {
-      parser
-        .parseAsync([...argv], {}, (_error, args, output) => resolve({ args: args as Record<string, unknown>, output }))
-        .catch(reject);
-    });
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const command = argv.find((word) => word === "inject" || word === "uninject");
-    io.stderr.write(`Error: ${message}\nRun "injector ${command === undefined ? "" : `${command} `}--help" for usage.\n`);
-    return 1;
+  const namespace = flag.string("linkerd-namespace") ?? meta.linkerdNamespace;
+  // Linkerd's check (root.go): anything else would only fail later, at the API server.
+  if (!/^[a-zA-Z0-9-]+$/.test(namespace)) return usageError(io, `${namespace} is not a valid namespace`, command);
+  const cluster = {
+    linkerdNamespace: namespace,
+    kubeconfig: flag.string("kubeconfig"),
+    context: flag.string("context"),
+    impersonate: flag.string("as"),
+    impersonateGroups: flag.strings("as-group"),
+  };
+
+  switch (command.name) {
+    case "": {
+      if (flag.bool("version")) {
+        const { runVersion } = await import("./version.js");
+        return runVersion({ client: true, short: false, ...cluster }, io, meta);
+      }
+      if (line.positionals.length > 0) return usageError(io, `unknown command "${line.positionals[0]}" for "${PROGRAM}"`, undefined);
+      io.stdout.write(renderHelp(root, all));
+      return 0;
+    }
+    case "help": {
+      const [name] = line.positionals;
+      const target = name === undefined ? root : all.find((c) => c.name === name);
+      if (target === undefined) return usageError(io, unknownCommand(name as string, all), undefined);
+      io.stdout.write(renderHelp(target, all));
+      return 0;
+    }
+    case "version": {
+      const extra = tooManyPositionals(line, 0);
+      if (extra !== undefined) return usageError(io, extra, command);
+      const { runVersion } = await import("./version.js");
+      return runVersion({ client: flag.bool("client"), short: flag.bool("short"), ...cluster }, io, meta);
+    }
+    case "completion": {
+      const shell = line.positionals[0] ?? "bash";
+      const { completionScript, SHELLS } = await import("./completion.js");
+      if (!(SHELLS as readonly string[]).includes(shell) || line.positionals.length > 1) {
+        return usageError(io, `unsupported shell "${line.positionals.join(" ")}": use ${SHELLS.join(", ")}`, command);
+      }
+      io.stdout.write(completionScript(shell as (typeof SHELLS)[number], meta.linkerdNamespace));
+      return 0;
+    }
+    case "uninject": {
+      const extra = tooManyPositionals(line, 1);
+      if (extra !== undefined) return usageError(io, extra, command);
+      const { runUninject } = await import("./uninject.js");
+      return runUninject(
+        { input: line.positionals[0], output: flag.string("output") ?? "yaml", diff: flag.bool("diff"), verbose: flag.bool("verbose") },
+        io,
+      );
+    }
+    default: {
+      const extra = tooManyPositionals(line, 1);
+      if (extra !== undefined) return usageError(io, extra, command);
+      const proxyFlags: Record<string, CliFlagValue | undefined> = {};
+      for (const def of PROXY_FLAG_DEFS) proxyFlags[def.name] = flag.value(def);
+      // Linkerd sets --registry from $LINKERD_DOCKER_REGISTRY as if it were given; the flag still wins.
+      if (proxyFlags["registry"] === undefined && meta.dockerRegistry) proxyFlags["registry"] = meta.dockerRegistry;
+      const { runInject } = await import("./inject.js");
+      return runInject(
+        {
+          input: line.positionals[0],
+          output: flag.string("output") ?? "yaml",
+          diff: flag.bool("diff"),
+          verbose: flag.bool("verbose"),
+          manual: flag.bool("manual"),
+          valuesFiles: flag.strings("values"),
+          sets: flag.strings("set"),
+          ignoreCluster: flag.bool("ignore-cluster"),
+          ...cluster,
+          disableIdentity: line.values.has("disable-identity") ? flag.bool("disable-identity") : undefined,
+          proxyFlags,
+        },
+        io,
+        { createdBy: `l5d-injector/cli ${meta.version}` },
+      );
+    }
   }
-  // Help, the version and the completion script.
-  if (parsed.output !== "") {
-    io.stdout.write(parsed.output.endsWith("\n") ? parsed.output : `${parsed.output}\n`);
-    return 0;
-  }
-
-  const args = parsed.args;
-  const [command] = args._ as unknown[];
-  const input = inputArgument(optionalString(args.input), argv);
-  const output = String(args.output);
-  const verbose = args.verbose === true;
-  if (command === "uninject") {
-    const { runUninject } = await import("./uninject.js");
-    return runUninject({ input, output, verbose }, io);
-  }
-  if (command !== "inject") return 0;
-  const { runInject } = await import("./inject.js");
-  return runInject(
-    {
-      input,
-      output,
-      verbose,
-      manual: args.manual === true,
-      valuesFiles: list(args.values),
-      sets: list(args.set),
-      ignoreCluster: args["ignore-cluster"] === true,
-      linkerdNamespace: String(args["linkerd-namespace"]),
-      kubeconfig: optionalString(args.kubeconfig),
-      context: optionalString(args.context),
-      disableIdentity: args["disable-identity"] as boolean | undefined,
-      proxyFlags: Object.fromEntries(PROXY_FLAGS.map((flag) => [flag.name, args[flag.name] as FlagValue | undefined])),
-    },
-    io,
-    { createdBy: `l5d-injector/cli ${meta.version}` },
-  );
 }
 
-/** A repeatable option: absent, once (a string) or several times (an array). */
-function list(value: unknown): string[] {
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
-
-function optionalString(value: unknown): string | undefined {
-  return value === undefined ? undefined : String(value);
-}
-
-/** yargs reads a lone `-` (stdin, by convention) as an empty positional. */
-function inputArgument(input: string | undefined, argv: readonly string[]): string | undefined {
-  return input === "" && argv.includes("-") ? "-" : input;
-}
+type Located = { ok: true; command: CommandDef; args: string[] } | { ok: false; message: string };
 
 /**
- * yargs renders a command's whole help text, and caches it, before the command runs, in case the command asks
- * for it; measuring string widths for that took longer than injecting a Deployment. These commands never show
- * help after parsing, so the cache is switched off. Should yargs' internals change shape, this does nothing
- * and only start-up is slower.
+ * The command is the first positional word; flags may come before it (Cobra finds a command the same way). Which
+ * flags take a value is known from every command's flags, so that `-L linkerd inject` skips `linkerd`.
  */
-function skipHelpCache(parser: Argv): void {
-  const internals = (parser as unknown as { getInternalMethods?: () => { getUsageInstance?: () => unknown } }).getInternalMethods?.();
-  const usage = internals?.getUsageInstance?.() as { cacheHelpMessage?: unknown } | undefined;
-  if (usage !== undefined && typeof usage.cacheHelpMessage === "function") usage.cacheHelpMessage = () => undefined;
+function locateCommand(argv: readonly string[], root: CommandDef, all: readonly CommandDef[]): Located {
+  const known = [...flagsOf(root), ...all.flatMap(flagsOf)];
+  const takesValue = (flag: FlagDef | undefined) => flag !== undefined && flag.kind !== "bool";
+  const long = new Map(known.map((flag) => [flag.name, flag]));
+  const short = new Map(known.filter((flag) => flag.short !== undefined).map((flag) => [flag.short as string, flag]));
+  for (let i = 0; i < argv.length; i += 1) {
+    const word = argv[i] as string;
+    if (word === "--") break;
+    if (word.length < 2 || !word.startsWith("-")) {
+      const command = all.find((c) => c.name === word);
+      if (command === undefined) return { ok: false, message: unknownCommand(word, all) };
+      return { ok: true, command, args: [...argv.slice(0, i), ...argv.slice(i + 1)] };
+    }
+    if (word.includes("=")) continue;
+    const name = word.replace(/^--?/, "");
+    if (word.startsWith("--") || (name.length > 1 && long.has(name))) {
+      if (takesValue(long.get(name))) i += 1;
+    } else if (takesValue(short.get(name.slice(-1))) && [...name].slice(0, -1).every((letter) => short.get(letter)?.kind === "bool")) {
+      // `-L linkerd`, `-vL linkerd`: the value follows when the last shorthand of the cluster takes one.
+      i += 1;
+    }
+  }
+  return { ok: true, command: root, args: [...argv] };
+}
+
+function unknownCommand(word: string, all: readonly CommandDef[]): string {
+  const near = closest(word, all.map((c) => c.name));
+  return `unknown command "${word}" for "${PROGRAM}"${near === undefined ? "" : `\n\nDid you mean this?\n\t${near}\n`}`;
+}
+
+function tooManyPositionals(line: ParsedLine, allowed: number): string | undefined {
+  if (line.positionals.length <= allowed) return undefined;
+  // `--manual false` is `--manual` and a positional `false` to pflag: say how booleans take a value.
+  const boolean = line.positionals.some((word) => parseGoBool(word) !== undefined) ? "; a boolean flag takes its value after =, as in --manual=false" : "";
+  const what = allowed === 0 ? "no arguments" : "one CONFIG-FILE (give a folder, or - and pipe the files in)";
+  return `expected ${what}, got ${line.positionals.map((word) => `"${word}"`).join(" ")}${boolean}`;
+}
+
+function usageError(io: CliIo, message: string, command: CommandDef | undefined): number {
+  const help = command === undefined || command.name === "" ? `${PROGRAM} --help` : `${PROGRAM} ${command.name} --help`;
+  io.stderr.write(`Error: ${message}\nRun '${help}' for usage.\n`);
+  return 1;
+}
+
+/** Typed access to the parsed flags: the last occurrence wins, repeatable flags gather every occurrence. */
+function reader(line: ParsedLine) {
+  const last = (name: string): FlagValue | undefined => {
+    const values = line.values.get(name);
+    return values === undefined ? undefined : values[values.length - 1];
+  };
+  return {
+    bool: (name: string) => last(name) === true,
+    string: (name: string) => {
+      const value = last(name);
+      return typeof value === "string" ? value : undefined;
+    },
+    strings: (name: string) => (line.values.get(name) ?? []).flatMap((value) => (Array.isArray(value) ? value : [String(value)])),
+    value: (def: FlagDef): CliFlagValue | undefined => {
+      const values = line.values.get(def.name);
+      if (values === undefined) return undefined;
+      if (def.kind === "stringSlice") return values.flatMap((value) => (Array.isArray(value) ? value : [String(value)]));
+      const value = values[values.length - 1];
+      return Array.isArray(value) ? value.join(",") : value;
+    },
+  };
 }

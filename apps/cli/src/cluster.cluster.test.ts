@@ -49,7 +49,7 @@ function capturingIo(stdin = DEPLOYMENT): CliIo & { out: string[]; err: string[]
 
 async function cli(argv: string[]) {
   const io = capturingIo();
-  const code = await runCli(argv, io, { version: "test", linkerdNamespace: "linkerd", columns: 100 });
+  const code = await runCli(argv, io, { version: "test", linkerdNamespace: "linkerd" });
   return { code, stdout: io.out.join(""), stderr: io.err.join("") };
 }
 
@@ -122,6 +122,22 @@ describe.skipIf(unavailable !== undefined)(`reading linkerd-config from a cluste
         `Error: Linkerd is not installed in namespace "empty" of cluster ${server}: ConfigMap empty/linkerd-config not found ` +
         "(-L names the control-plane namespace); use --ignore-cluster for the built-in defaults, or --values FILE\n",
     });
+  });
+
+  it("reads the cluster as the --as user in the --as-group groups", async () => {
+    // The API server checks the impersonated identity: a user with no role may not read the ConfigMap; in the
+    // system:masters group (every --as-group header sent) it may.
+    const nobody = await cli(["inject", "--kubeconfig", kubeconfig, "--as", "nobody", "-"]);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toContain("not allowed to read ConfigMap linkerd/linkerd-config");
+    expect(nobody.stderr).toContain("(HTTP 403)");
+    const admin = await cli(["inject", "--kubeconfig", kubeconfig, "--as", "jane", "--as-group", "developers", "--as-group", "system:masters", "-"]);
+    expect(admin).toMatchObject({ code: 0, stderr: '\ndeployment "web" injected\n\n' });
+  });
+
+  it("prints the cluster's Linkerd version", async () => {
+    const version = await cli(["version", "--kubeconfig", kubeconfig]);
+    expect(version).toEqual({ code: 0, stdout: "Client version: test (implements Linkerd edge-26.8.3)\nServer version: test-control-plane-version\n", stderr: "" });
   });
 
   it("says in one line that the API server cannot be reached once it is stopped", async () => {

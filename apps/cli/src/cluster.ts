@@ -1,70 +1,108 @@
 /**
  * Reads Linkerd's configuration from the cluster: the `values` key of ConfigMap `linkerd-config` in the
- * control-plane namespace (spec §5.1). Every failure becomes one line that says what failed and what to do.
+ * control-plane namespace (spec §5.1). Every failure becomes one line that says what failed.
+ *
+ * `@kubernetes/client-node` resolves the kubeconfig (contexts, client certificates, tokens, exec plugins) into
+ * request options; the one GET is made here, so that `--as-group` can repeat the `Impersonate-Group` header as the
+ * API server expects (client-node's API classes send each header once).
  */
+import { request as httpRequest, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { parse } from "yaml";
 import type { ClusterRequest, ClusterValuesResult } from "./io.js";
 import { errorMessage } from "./io.js";
 import { KUBERNETES_YAML } from "./documents.js";
 
 const CONFIG_MAP = "linkerd-config";
-const HINT = "use --ignore-cluster for the built-in defaults, or --values FILE";
 /** An unreachable address can hang a connection for minutes; a configuration read should not. */
 const TIMEOUT_MS = 20_000;
 
 export async function readClusterValues(request: ClusterRequest): Promise<ClusterValuesResult> {
-  // @kubernetes/client-node takes a noticeable part of a second to load; only this code path pays for it.
-  const k8s = await import("@kubernetes/client-node");
+  // @kubernetes/client-node takes a noticeable part of a second to load; only this code path pays for it. It is an
+  // optional dependency of the package: without it, everything but reading the cluster works.
+  let k8s: typeof import("@kubernetes/client-node");
+  try {
+    k8s = await import("@kubernetes/client-node");
+  } catch {
+    return fail("reading the cluster needs @kubernetes/client-node, which is not installed beside this CLI (npm i -g @kubernetes/client-node)");
+  }
   const config = new k8s.KubeConfig();
   try {
     if (request.kubeconfig !== undefined) config.loadFromFile(request.kubeconfig);
     else config.loadFromDefault();
   } catch (error) {
     const source = request.kubeconfig === undefined ? "" : ` from ${request.kubeconfig}`;
-    return fail(`cannot load the Kubernetes configuration${source}: ${firstLine(errorMessage(error))}; ${HINT}`);
+    return fail(`cannot load the Kubernetes configuration${source}: ${firstLine(errorMessage(error))}`);
   }
   if (request.context !== undefined) {
     if (config.getContextObject(request.context) === null) {
-      return fail(`context "${request.context}" is not in the Kubernetes configuration; ${HINT}`);
+      return fail(`context "${request.context}" is not in the Kubernetes configuration`);
     }
     config.setCurrentContext(request.context);
   }
   const cluster = config.getCurrentCluster();
   // With nothing to read, client-node falls back to an unauthenticated http://localhost:8080 named "cluster".
   if (cluster === null || (cluster.name === "cluster" && cluster.server === "http://localhost:8080" && request.kubeconfig === undefined)) {
-    return fail(`no Kubernetes configuration found (KUBECONFIG, ~/.kube/config, in-cluster service account); ${HINT}`);
+    return fail("no Kubernetes configuration found (KUBECONFIG, ~/.kube/config, in-cluster service account)");
   }
   const where = `ConfigMap ${request.namespace}/${CONFIG_MAP}`;
-  let data: Record<string, string> | undefined;
+  const url = new URL(
+    `${cluster.server.replace(/\/+$/, "")}/api/v1/namespaces/${encodeURIComponent(request.namespace)}/configmaps/${CONFIG_MAP}`,
+  );
+  const options: RequestOptions & { headers: Record<string, string | string[]> } = {
+    method: "GET",
+    headers: { Accept: "application/json" },
+  };
   try {
-    const api = config.makeApiClient(k8s.CoreV1Api);
-    const configMap = await withTimeout(
-      api.readNamespacedConfigMap({ name: CONFIG_MAP, namespace: request.namespace }),
-      TIMEOUT_MS,
-      `no answer within ${TIMEOUT_MS / 1000}s`,
-    );
-    data = configMap.data;
+    await config.applyToHTTPSOptions(options);
   } catch (error) {
-    const status = httpStatus(error);
-    if (status === 404) {
-      return fail(
-        `Linkerd is not installed in namespace "${request.namespace}" of cluster ${cluster.server}: ${where} not found ` +
-          `(-L names the control-plane namespace); ${HINT}`,
-      );
-    }
-    if (status === 401 || status === 403) {
-      return fail(`not allowed to read ${where} on ${cluster.server} (HTTP ${status}); ${HINT}`);
-    }
-    if (status !== undefined) return fail(`the Kubernetes API server at ${cluster.server} answered HTTP ${status} for ${where}; ${HINT}`);
-    return fail(`cannot reach the Kubernetes API server at ${cluster.server} (${networkReason(error)}); ${HINT}`);
+    return fail(`cannot authenticate to ${cluster.server}: ${firstLine(errorMessage(error))}`);
   }
-  const text = data?.values;
-  if (text === undefined) return fail(`${where} has no "values" key; ${HINT}`);
+  if (request.impersonate !== undefined) options.headers["Impersonate-User"] = request.impersonate;
+  if (request.impersonateGroups !== undefined && request.impersonateGroups.length > 0) {
+    options.headers["Impersonate-Group"] = [...request.impersonateGroups];
+  }
+
+  let response: { status: number; body: string };
+  try {
+    response = await get(url, options);
+  } catch (error) {
+    return fail(`cannot reach the Kubernetes API server at ${cluster.server} (${networkReason(error)})`);
+  }
+  if (response.status === 404) {
+    return fail(`Linkerd is not installed in namespace "${request.namespace}" of cluster ${cluster.server}: ${where} not found (-L names the control-plane namespace)`);
+  }
+  if (response.status === 401 || response.status === 403) {
+    return fail(`not allowed to read ${where} on ${cluster.server} (HTTP ${response.status})`);
+  }
+  if (response.status !== 200) return fail(`the Kubernetes API server at ${cluster.server} answered HTTP ${response.status} for ${where}`);
+  let text: unknown;
+  try {
+    text = (JSON.parse(response.body) as { data?: { values?: unknown } }).data?.values;
+  } catch {
+    return fail(`the Kubernetes API server at ${cluster.server} answered ${where} with something other than JSON`);
+  }
+  if (typeof text !== "string") return fail(`${where} has no "values" key`);
   try {
     return { ok: true, values: parse(text, KUBERNETES_YAML) ?? {} };
   } catch (error) {
-    return fail(`the "values" of ${where} are not valid YAML: ${firstLine(errorMessage(error))}; ${HINT}`);
+    return fail(`the "values" of ${where} are not valid YAML: ${firstLine(errorMessage(error))}`);
   }
+}
+
+function get(url: URL, options: RequestOptions): Promise<{ status: number; body: string }> {
+  const send = url.protocol === "http:" ? httpRequest : httpsRequest;
+  return new Promise((resolve, reject) => {
+    const call = send(url, { ...options, timeout: TIMEOUT_MS }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("error", reject);
+    });
+    call.on("timeout", () => call.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000}s`), { code: "ETIMEDOUT" })));
+    call.on("error", reject);
+    call.end();
+  });
 }
 
 function fail(message: string): ClusterValuesResult {
@@ -75,36 +113,11 @@ function firstLine(text: string): string {
   return text.split("\n", 1)[0] ?? "";
 }
 
-/** client-node throws `ApiException` (numeric `code`) for HTTP errors. */
-function httpStatus(error: unknown): number | undefined {
-  if (typeof error !== "object" || error === null) return undefined;
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "number" ? code : undefined;
-}
-
-/** node-fetch's `FetchError` carries the system error code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED...). */
+/** The system error code (ECONNREFUSED, ENOTFOUND, CERT_HAS_EXPIRED...), else the message. */
 function networkReason(error: unknown): string {
   if (typeof error === "object" && error !== null) {
-    const { code, errno } = error as { code?: unknown; errno?: unknown };
+    const { code } = error as { code?: unknown };
     if (typeof code === "string") return code;
-    if (typeof errno === "string") return errno;
   }
   return firstLine(errorMessage(error));
-}
-
-function withTimeout<T>(promise: Promise<T>, milliseconds: number, message: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(message)), milliseconds);
-    timer.unref();
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

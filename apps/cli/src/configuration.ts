@@ -3,13 +3,14 @@
  * instead, or the built-in defaults with `--ignore-cluster`), then the flags and `--set` overrides on top. The
  * override annotations are what differs between the two, plus those of the flags that exist only as annotations.
  */
-import { parse } from "yaml";
-import { checkValuePath, formatIssue, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
+import { parse, parseAllDocuments } from "yaml";
+import { checkValuePath, DEFAULT_VALUES, formatIssue, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
 import type { Issue, JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import type { CliIo } from "./io.js";
 import { errorMessage, fileErrorReason } from "./io.js";
 import { crossCheckResources, PROXY_FLAGS } from "./proxy-flags.js";
+import { closest } from "./suggest.js";
 
 export type FlagValue = string | number | boolean | Array<string | number | boolean>;
 
@@ -22,6 +23,9 @@ export interface ConfigurationArgs {
   linkerdNamespace: string;
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  /** `--as` and `--as-group`: impersonation for the cluster read. */
+  impersonate?: string | undefined;
+  impersonateGroups?: readonly string[] | undefined;
   /** The proxy flags given on the command line, by long name (`proxy-cpu-request`); absent ones are undefined. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
 }
@@ -34,6 +38,8 @@ export interface Configuration {
    * those of the flags that exist only as annotations.
    */
   annotations: Record<string, string>;
+  /** What the user should know but does not stop the run (unknown keys of a values file), one line each. */
+  warnings: string[];
 }
 
 export type ConfigurationResult = { ok: true; configuration: Configuration } | { ok: false; message: string };
@@ -54,10 +60,44 @@ export async function loadConfiguration(args: ConfigurationArgs, io: CliIo): Pro
   if (!overridden.ok) return overridden;
   const configured = overridden.values;
   const annotations = { ...overrideAnnotations(configured, base), ...overridden.annotations };
-  return { ok: true, configuration: { base, configured, annotations } };
+  const warnings = layers.layers.flatMap((layer) => (layer.checkKeys ? unknownKeys(layer) : []));
+  return { ok: true, configuration: { base, configured, annotations, warnings } };
 }
 
-type Layer = { source: string; values: unknown };
+/** How to go on without the cluster, added to every failure to read it. */
+const CLUSTER_HINT = "use --ignore-cluster for the built-in defaults, or --values FILE";
+
+/**
+ * Top-level keys a real `linkerd-config` may hold beyond the chart's defaults: the ones the chart documents only in
+ * comments (set by `linkerd install`, or by the HA values).
+ */
+const COMMENTED_CHART_KEYS = new Set([
+  "destinationProxyResources",
+  "destinationResources",
+  "heartbeatSchedule",
+  "identityProxyResources",
+  "identityResources",
+  "namespace",
+  "nodeAffinity",
+  "proxyInjectorProxyResources",
+  "proxyInjectorResources",
+  "spValidatorResources",
+  "tolerations",
+]);
+
+/** A values file's top-level keys that are no Linkerd setting: a typo would otherwise change nothing, silently. */
+function unknownKeys(layer: Layer): string[] {
+  if (layer.values === null || typeof layer.values !== "object") return [];
+  const known = Object.keys(DEFAULT_VALUES);
+  return Object.keys(layer.values)
+    .filter((key) => !Object.hasOwn(DEFAULT_VALUES, key) && !COMMENTED_CHART_KEYS.has(key))
+    .map((key) => {
+      const near = closest(key, known);
+      return `${layer.source}: unknown key "${key}"${near === undefined ? "" : ` (did you mean "${near}"?)`}, ignored`;
+    });
+}
+
+type Layer = { source: string; values: unknown; checkKeys?: boolean };
 type LayersResult = { ok: true; layers: Layer[] } | { ok: false; message: string };
 
 async function baseLayers(args: ConfigurationArgs, io: CliIo): Promise<LayersResult> {
@@ -66,7 +106,7 @@ async function baseLayers(args: ConfigurationArgs, io: CliIo): Promise<LayersRes
     for (const file of args.valuesFiles) {
       const layer = await readValuesFile(file, io);
       if (!layer.ok) return layer;
-      layers.push({ source: `values file ${file}`, values: layer.values });
+      layers.push({ source: layer.source, values: layer.values, checkKeys: true });
     }
     return { ok: true, layers };
   }
@@ -75,31 +115,80 @@ async function baseLayers(args: ConfigurationArgs, io: CliIo): Promise<LayersRes
     namespace: args.linkerdNamespace,
     ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }),
     ...(args.context === undefined ? {} : { context: args.context }),
+    ...(args.impersonate === undefined ? {} : { impersonate: args.impersonate }),
+    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0 ? {} : { impersonateGroups: args.impersonateGroups }),
   };
   const read = await io.readClusterValues(request);
-  if (!read.ok) return read;
+  if (!read.ok) return { ok: false, message: `${read.message}; ${CLUSTER_HINT}` };
   return { ok: true, layers: [{ source: `ConfigMap ${args.linkerdNamespace}/linkerd-config`, values: read.values }] };
 }
 
-/** A values file is JSON or YAML holding a mapping (Linkerd values, as `linkerd-config` stores them). */
-async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; values: unknown } | { ok: false; message: string }> {
+/**
+ * A values file: Linkerd values as JSON or YAML (what `linkerd-config` holds under `data.values`), or the
+ * `linkerd-config` ConfigMap itself (`kubectl get cm linkerd-config -o yaml`), also inside a List or a multi-document
+ * file (a saved `linkerd install` output).
+ */
+async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; source: string; values: unknown } | { ok: false; message: string }> {
   let text: string;
   try {
     text = await io.readFile(file);
   } catch (error) {
     return { ok: false, message: `cannot read values file ${file}: ${fileErrorReason(error)}` };
   }
-  let values: unknown;
+  let documents: unknown[];
   try {
-    values = parse(text, { ...KUBERNETES_YAML, prettyErrors: true });
+    documents = parseAllDocuments(text, { ...KUBERNETES_YAML, prettyErrors: true }).map((document) => {
+      if (document.errors[0] !== undefined) throw document.errors[0];
+      return document.toJS({ maxAliasCount: 1000 }) as unknown;
+    });
   } catch (error) {
     return { ok: false, message: `values file ${file}: ${errorMessage(error).split("\n", 1)[0]}` };
   }
-  if (values === null || values === undefined) return { ok: true, values: {} };
+  const present = documents.filter((document) => document !== null && document !== undefined);
+  const configMap = present.flatMap(listItems).find(isConfigMap);
+  if (configMap !== undefined) return valuesOfConfigMap(file, configMap);
+  if (present.some(isKubernetesObject)) {
+    return {
+      ok: false,
+      message: `values file ${file} holds Kubernetes objects but no linkerd-config ConfigMap: give Linkerd values, or the linkerd-config ConfigMap (kubectl -n linkerd get cm linkerd-config -o yaml)`,
+    };
+  }
+  if (present.length > 1) return { ok: false, message: `values file ${file}: expected one mapping of Linkerd values, found ${present.length} documents` };
+  const [values = {}] = present;
   if (typeof values !== "object" || Array.isArray(values)) {
     return { ok: false, message: `values file ${file}: expected a mapping of Linkerd values, found ${Array.isArray(values) ? "a list" : typeof values}` };
   }
-  return { ok: true, values };
+  return { ok: true, source: `values file ${file}`, values };
+}
+
+type KubernetesObject = { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; data?: unknown; items?: unknown };
+
+function isKubernetesObject(value: unknown): value is KubernetesObject {
+  return typeof value === "object" && value !== null && typeof (value as KubernetesObject).kind === "string" && "apiVersion" in value;
+}
+
+function listItems(value: unknown): unknown[] {
+  return isKubernetesObject(value) && value.kind === "List" && Array.isArray(value.items) ? value.items : [value];
+}
+
+function isConfigMap(value: unknown): value is KubernetesObject {
+  return isKubernetesObject(value) && value.kind === "ConfigMap" && value.metadata?.name === "linkerd-config";
+}
+
+function valuesOfConfigMap(file: string, configMap: KubernetesObject): { ok: true; source: string; values: unknown } | { ok: false; message: string } {
+  const namespace = typeof configMap.metadata?.namespace === "string" ? `${configMap.metadata.namespace}/` : "";
+  const source = `values file ${file} (ConfigMap ${namespace}linkerd-config)`;
+  const text = typeof configMap.data === "object" && configMap.data !== null ? (configMap.data as { values?: unknown }).values : undefined;
+  if (typeof text !== "string") return { ok: false, message: `${source} has no "values" key under data` };
+  let values: unknown;
+  try {
+    values = parse(text, KUBERNETES_YAML);
+  } catch (error) {
+    return { ok: false, message: `${source}: its values are not valid YAML: ${errorMessage(error).split("\n", 1)[0]}` };
+  }
+  if (values === null || values === undefined) return { ok: true, source, values: {} };
+  if (typeof values !== "object" || Array.isArray(values)) return { ok: false, message: `${source}: its values are not a mapping` };
+  return { ok: true, source, values };
 }
 
 type Overridden = { ok: true; values: Values; annotations: Record<string, string> } | { ok: false; message: string };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { applyPatch, canonicalRemovals, injectObject, resolveValues } from "@l5d-injector/injector-core";
+import { applyPatch, canonicalRemovals, injectManifest, prepareConfiguration, resolveValues } from "@l5d-injector/injector-core";
 import type { JsonValue } from "@l5d-injector/injector-core";
 import { runInject, type InjectArgs } from "./inject.js";
 import { transformFile } from "./transform.js";
@@ -71,12 +71,12 @@ describe("runInject", () => {
     const { stdout } = await inject({ manual: true });
     const resolved = resolveValues([parse(VALUES)]);
     if (!resolved.ok) throw new Error("test values do not resolve");
-    const direct = injectObject(parse(DEPLOYMENT) as JsonValue, {
-      origin: "cli",
+    const prepared = prepareConfiguration(resolved.values, { linkerdNamespace: "linkerd" });
+    if (!prepared.ok) throw new Error("test values do not prepare");
+    const direct = injectManifest(parse(DEPLOYMENT) as JsonValue, {
+      configuration: prepared.configuration,
       mode: "full",
-      values: resolved.values,
       overrideAnnotations: {},
-      linkerdNamespace: "linkerd",
       createdBy: TOOL.createdBy,
     });
     if (!direct.ok) throw new Error("direct injection failed");
@@ -100,11 +100,11 @@ describe("runInject", () => {
     expect(podTemplate(object).metadata.annotations).toEqual({ "linkerd.io/inject": "enabled" });
   });
 
-  it("rejects an output format other than yaml and json", async () => {
+  it("rejects an output format other than yaml, json and patch", async () => {
     const { code, stdout, stderr } = await inject({ output: "xml" });
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toBe("Error: unsupported format xml (use yaml or json)\n");
+    expect(stderr).toBe("Error: unsupported format xml (use yaml, json or patch)\n");
   });
 
   it("echoes kinds it does not inject, and documents without a kind, exactly as written", async () => {
@@ -335,10 +335,14 @@ describe("runInject configuration source", () => {
     expect(stdout).toBe((await inject({ manual: true, linkerdNamespace: "l5d" })).stdout);
   });
 
-  it("prints the cluster problem on one line and exits 1", async () => {
-    const message = "cannot reach the Kubernetes API server at https://127.0.0.1:1 (ECONNREFUSED); use --ignore-cluster";
+  it("prints the cluster problem on one line, with the ways around it, and exits 1", async () => {
+    const message = "cannot reach the Kubernetes API server at https://127.0.0.1:1 (ECONNREFUSED)";
     const { code, stdout, stderr } = await inject({ valuesFiles: [] }, { cluster: { ok: false, message } });
-    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: "", stderr: `Error: ${message}\n` });
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: `Error: ${message}; use --ignore-cluster for the built-in defaults, or --values FILE\n`,
+    });
   });
 
   it("does not touch the cluster with --values or --ignore-cluster", async () => {

@@ -2,8 +2,8 @@
  * `injector inject`: adds the Linkerd proxy to the workloads of an input (spec §5.3), printing the manifests on
  * stdout and a report on stderr, input file by input file.
  */
-import { applyPatch, canonicalRemovals, formatIssue, injectObject, uninjectObject } from "@l5d-injector/injector-core";
-import type { InjectOptions, Issue, JsonValue } from "@l5d-injector/injector-core";
+import { formatIssue, prepareConfiguration, reinjectManifest } from "@l5d-injector/injector-core";
+import type { Issue, JsonValue, ManifestOptions } from "@l5d-injector/injector-core";
 import { loadConfiguration, type FlagValue } from "./configuration.js";
 import type { CliIo } from "./io.js";
 import { runTransform, type CommandArgs } from "./run.js";
@@ -19,6 +19,8 @@ export interface InjectArgs extends CommandArgs {
   linkerdNamespace: string;
   kubeconfig?: string | undefined;
   context?: string | undefined;
+  impersonate?: string | undefined;
+  impersonateGroups?: readonly string[] | undefined;
   disableIdentity?: boolean | undefined;
   /** The proxy flags given, by long name. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
@@ -39,41 +41,29 @@ export async function runInject(args: InjectArgs, io: CliIo, tool: ToolInfo): Pr
       const loaded = await loadConfiguration(args, io);
       if (!loaded.ok) return loaded;
       const { configured, annotations } = loaded.configuration;
-      const options: InjectOptions = {
-        origin: "cli",
-        mode: args.manual ? "full" : "annotations",
-        values: configured,
-        overrideAnnotations: annotations,
-        linkerdNamespace: args.linkerdNamespace,
-        ...(args.manual ? { createdBy: tool.createdBy } : {}),
-      };
-      return { ok: true, transform: injectTransform(options) };
+      // Prepared once for the run: every document is injected with it.
+      const prepared = prepareConfiguration(configured, { linkerdNamespace: args.linkerdNamespace });
+      if (!prepared.ok) return { ok: false, message: `invalid values: ${prepared.issues.map(formatIssue).join("; ")}` };
+      const configuration = prepared.configuration;
+      const options: ManifestOptions = args.manual
+        ? { configuration, mode: "full", overrideAnnotations: annotations, createdBy: tool.createdBy }
+        : { configuration, mode: "annotations", overrideAnnotations: annotations };
+      return { ok: true, transform: injectTransform(options), warnings: loaded.configuration.warnings };
     },
     report: (reports) => renderInjectReport(reports, { verbose: args.verbose, color: io.stderr.isTTY }),
   });
 }
 
 /**
- * Uninject first, so that an already injected workload is re-injected rather than refused (spec §5.3), then
- * inject, then drop what Kubernetes' own serialisation would drop from the result.
+ * The core's `reinjectManifest`: uninject first, so that an already injected workload is re-injected rather than
+ * refused (spec §5.3), then inject, then drop what Kubernetes' own serialisation would drop from the result.
  */
-export function injectTransform(options: InjectOptions): DocumentTransform {
+export function injectTransform(options: ManifestOptions): DocumentTransform {
   return (value: JsonValue): DocumentOutcome => {
-    const uninjected = uninjectObject(value);
-    if (!uninjected.ok) return { ok: false, messages: uninjected.issues.map(formatIssue) };
-    // Most inputs carry no proxy to take out: then the document itself goes on (the core never changes its input).
-    const injected = injectObject(uninjected.patch.length === 0 ? value : uninjected.object, options);
-    if (!injected.ok) return { ok: false, messages: injected.issues.map(describeIssue) };
-    if (uninjected.patch.length === 0 && injected.patch.length === 0) {
-      return { ok: true, patches: [], object: value, reports: injected.reports };
-    }
-    const removals = canonicalRemovals(injected.object);
-    return {
-      ok: true,
-      patches: [uninjected.patch, injected.patch, removals],
-      object: applyPatch(injected.object, removals),
-      reports: injected.reports,
-    };
+    const result = reinjectManifest(value, options);
+    if (!result.ok) return { ok: false, messages: result.issues.map(describeIssue) };
+    // An unchanged document is echoed as written (transform.ts), never read from `object`.
+    return { ok: true, patches: [result.patch], object: result.patch.length === 0 ? value : result.object, reports: result.reports };
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The INPUT argument (spec §5.2): `-` for stdin, an https URL, a file, or a directory walked recursively in
- * lexical order. Each source is read only when its turn comes, so earlier files are printed before a later one
- * fails, as Linkerd does.
+ * lexical order for its `.yaml`, `.yml` and `.json` files. Each source is read only when its turn comes, so earlier
+ * files are printed before a later one fails, as Linkerd does.
  */
 import { join } from "node:path";
 import type { CliIo } from "./io.js";
@@ -80,15 +80,23 @@ function fileSource(path: string, io: CliIo): InputSource {
   };
 }
 
-/** Every file under `directory`, depth first, entries in byte order of their names (Go's `filepath.Walk`). */
+/** The manifests a directory may hold, as `kubectl apply -f DIR` reads them. */
+const MANIFEST = /\.(?:ya?ml|json)$/;
+
+/**
+ * The manifests under `directory` (`.yaml`, `.yml` and `.json` files), depth first, entries in byte order of their
+ * names (Go's `filepath.Walk`). A README or a script beside the manifests would otherwise be echoed into the output
+ * as a document.
+ */
 async function walk(directory: string, io: CliIo): Promise<string[]> {
   const entries = await io.readDir(directory);
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const files: string[] = [];
   for (const entry of entries) {
     const path = join(directory, entry.name);
-    if (entry.kind === "file") files.push(path);
-    else if (entry.kind === "directory") files.push(...(await walk(path, io)));
+    if (entry.kind === "file") {
+      if (MANIFEST.test(entry.name)) files.push(path);
+    } else if (entry.kind === "directory") files.push(...(await walk(path, io)));
   }
   return files;
 }

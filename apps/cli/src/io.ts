@@ -12,6 +12,10 @@ export interface ClusterRequest {
   kubeconfig?: string;
   /** `--context`. */
   context?: string;
+  /** `--as`: the user to impersonate. */
+  impersonate?: string;
+  /** `--as-group`: the groups to impersonate, each sent as its own `Impersonate-Group` header. */
+  impersonateGroups?: readonly string[];
 }
 
 /** The `values` of `linkerd-config`, parsed, or one line saying what went wrong. */

@@ -9,7 +9,7 @@ import { createNodeIo } from "./node-io.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
 
-// `injector inject x.yml | head` closes stdout early: that is not an error worth a stack trace.
+// `l5d-injector inject x.yml | head` closes stdout early: that is not an error worth a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {
   if (error.code === "EPIPE") process.exit(0);
   throw error;
@@ -21,7 +21,7 @@ try {
   process.exitCode = await runCli(argv, io, {
     version,
     linkerdNamespace: process.env.LINKERD_NAMESPACE || "linkerd",
-    columns: process.stdout.columns ?? 80,
+    dockerRegistry: process.env.LINKERD_DOCKER_REGISTRY || undefined,
   });
 } catch (error) {
   // Only a bug gets here; its stack is for --verbose.

@@ -1,27 +1,13 @@
 /**
  * The proxy flags of `linkerd inject` (spec §5.1), derived from the core's settings registry: each registry entry
- * declares its flags (name, type, help, how the value is checked and what it changes), and this file only turns
- * them into yargs options. `configuration.ts` applies the ones given, in the registry's order.
+ * declares its flags (name, type, help, how the value is checked and what it changes); `commands.ts` turns them into
+ * command-line flags, and `configuration.ts` applies the ones given, in the registry's order.
  */
 import { parseQuantity, PROXY_FLAGS } from "@l5d-injector/injector-core";
 import type { Flag, JsonValue, ValuePath } from "@l5d-injector/injector-core";
-import type { Options } from "yargs";
 
 export { PROXY_FLAGS };
 export type { Flag };
-
-/** A flag's yargs option: everything but booleans takes an argument, and list flags say they repeat. */
-export function yargsOption(flag: Flag): Options {
-  return {
-    type: flag.type === "boolean" ? "boolean" : "string",
-    describe: flag.describe + (flag.type === "list" ? " (comma-separated, repeatable)" : ""),
-    ...(flag.alias === undefined ? {} : { alias: flag.alias }),
-    ...(flag.choices === undefined ? {} : { choices: [...flag.choices] }),
-    ...(flag.hidden === true ? { hidden: true } : {}),
-    ...(flag.deprecated === undefined ? {} : { deprecated: flag.deprecated }),
-    ...(flag.type === "boolean" ? {} : { requiresArg: true }),
-  };
-}
 
 /**
  * Checks that span several values (Linkerd's `validateProxyValues`): limits must not be below requests.

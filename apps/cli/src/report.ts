@@ -86,3 +86,9 @@ function summaryLine(report: ResourceReport): string {
   if (report.missingKind) return `document missing "kind" field, skipped`;
   return `${report.kind} "${report.name}" ${report.outcome}`;
 }
+
+/** Warnings about the run itself (a values file's unknown keys), printed once before the inputs' output. */
+export function renderWarnings(warnings: readonly string[], color: boolean): string {
+  const { warn } = marks(color);
+  return warnings.map((warning) => `${warn} ${warning}\n`).join("");
+}

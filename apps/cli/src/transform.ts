@@ -1,12 +1,16 @@
 /**
- * One input file through a transform (spec §5.3): split into documents, parse, transform each, and render the
- * output only if every document succeeded, so that a bad input prints nothing of itself.
+ * One input file through a transform (spec §5.3): split into documents, parse, check each as Kubernetes' types
+ * would read it, transform it, and render the output only if every document succeeded, so that a bad input prints
+ * nothing of itself.
  */
-import type { JsonValue, PatchOperation, ResourceReport } from "@l5d-injector/injector-core";
+import { applyPatch, type JsonValue, type PatchOperation, type ResourceReport } from "@l5d-injector/injector-core";
 import { parseSourceDocument, splitDocuments } from "./documents.js";
+import { emptyValueRemovals } from "./empty-values.js";
+import { checkShape } from "./shape.js";
 import { patchDocumentText } from "./yaml-patch.js";
 
-export type OutputFormat = "yaml" | "json";
+/** `yaml` (the manifests), `json` (one line a document), or `patch` (one RFC 6902 patch a document). */
+export type OutputFormat = "yaml" | "json" | "patch";
 
 /** What a transform did to one document: the patches in the order they apply, and the object they produce. */
 export type DocumentOutcome =
@@ -16,7 +20,13 @@ export type DocumentOutcome =
 export type DocumentTransform = (value: JsonValue) => DocumentOutcome;
 
 export type FileResult =
-  | { ok: true; output: string; reports: ResourceReport[] }
+  | {
+      ok: true;
+      output: string;
+      reports: ResourceReport[];
+      /** Whether any document changed. */
+      changed: boolean;
+    }
   | { ok: false; errors: string[] };
 
 export function transformFile(name: string, text: string, transform: DocumentTransform, format: OutputFormat): FileResult {
@@ -26,11 +36,18 @@ export function transformFile(name: string, text: string, transform: DocumentTra
   const errors: string[] = [];
   const outputs: string[] = [];
   const reports: ResourceReport[] = [];
-  for (const source of split.documents) {
+  let changed = false;
+  for (const [index, source] of split.documents.entries()) {
     const parsed = parseSourceDocument(source);
     if (!parsed.ok) {
       const { line, column, message } = parsed.problem;
       errors.push(`failed to parse ${name} at line ${line}${column === undefined ? "" : `, column ${column}`}: ${message}`);
+      continue;
+    }
+    const shape = checkShape(parsed.value);
+    if (shape !== undefined) {
+      // Linkerd refuses such a document when it decodes it into Kubernetes' types; name where it is.
+      errors.push(`${name}: document ${index + 1} (line ${source.firstLine}${resourceName(parsed.value)}): ${shape.path}: ${shape.message}`);
       continue;
     }
     let outcome: DocumentOutcome;
@@ -49,18 +66,47 @@ export function transformFile(name: string, text: string, transform: DocumentTra
     }
     reports.push(...outcome.reports);
     if (errors.length > 0) continue;
-    const operations = outcome.patches.flat();
+    let operations = outcome.patches.flat();
+    let object = operations.length === 0 ? parsed.value : outcome.object;
+    if (operations.length > 0) {
+      const removals = emptyValueRemovals(parsed.value, object);
+      if (removals.length > 0) {
+        object = applyPatch(object, removals);
+        operations = [...operations, ...removals];
+      }
+      changed = true;
+    }
     if (format === "json") {
-      outputs.push(`${JSON.stringify(sortKeys(operations.length === 0 ? parsed.value : outcome.object))}\n`);
+      outputs.push(`${JSON.stringify(sortKeys(object))}\n`);
+    } else if (format === "patch") {
+      outputs.push(`${JSON.stringify({ ...identity(parsed.value), patch: operations })}\n`);
     } else if (operations.length === 0) {
       // Untouched documents (unsupported kinds, documents without a kind, skipped workloads) are echoed as written.
       outputs.push(`${withNewline(source.text)}---\n`);
     } else {
-      outputs.push(`${patchDocumentText(source.text, outcome.object, parsed).text}---\n`);
+      outputs.push(`${patchDocumentText(source.text, object, parsed).text}---\n`);
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, output: outputs.join(""), reports };
+  return { ok: true, output: outputs.join(""), reports, changed };
+}
+
+/** `, deployment/web` for an error message, when the document says what it is. */
+function resourceName(value: JsonValue): string {
+  const { kind, name } = identity(value);
+  return kind === "" ? "" : `, ${kind.toLowerCase()}/${name}`;
+}
+
+/** The document's kind, namespace and name, empty where absent. */
+function identity(value: JsonValue): { kind: string; namespace: string; name: string } {
+  const object = isObject(value) ? value : {};
+  const metadata = isObject(object["metadata"]) ? object["metadata"] : {};
+  const text = (field: JsonValue | undefined) => (typeof field === "string" ? field : "");
+  return { kind: text(object["kind"]), namespace: text(metadata["namespace"]), name: text(metadata["name"]) };
+}
+
+function isObject(value: JsonValue | undefined): value is { [key: string]: JsonValue } {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 function withNewline(text: string): string {

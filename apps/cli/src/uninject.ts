@@ -1,8 +1,8 @@
 /**
- * `injector uninject`: removes the Linkerd proxy and Linkerd's metadata from the workloads of an input
+ * `l5d-injector uninject`: removes the Linkerd proxy and Linkerd's metadata from the workloads of an input
  * (spec §5.7).
  */
-import { applyPatch, canonicalRemovals, uninjectObject } from "@l5d-injector/injector-core";
+import { uninjectManifest } from "@l5d-injector/injector-core";
 import type { JsonValue } from "@l5d-injector/injector-core";
 import type { CliIo } from "./io.js";
 import { renderUninjectReport } from "./report.js";
@@ -19,14 +19,8 @@ export async function runUninject(args: UninjectArgs, io: CliIo): Promise<number
 }
 
 export function uninjectTransform(value: JsonValue): DocumentOutcome {
-  const uninjected = uninjectObject(value);
-  if (!uninjected.ok) return { ok: false, messages: uninjected.issues.map((issue) => issue.message) };
-  if (uninjected.patch.length === 0) return { ok: true, patches: [], object: value, reports: uninjected.reports };
-  const removals = canonicalRemovals(uninjected.object);
-  return {
-    ok: true,
-    patches: [uninjected.patch, removals],
-    object: applyPatch(uninjected.object, removals),
-    reports: uninjected.reports,
-  };
+  const result = uninjectManifest(value);
+  if (!result.ok) return { ok: false, messages: result.issues.map((issue) => issue.message) };
+  // An unchanged document is echoed as written (transform.ts), never read from `object`.
+  return { ok: true, patches: [result.patch], object: result.patch.length === 0 ? value : result.object, reports: result.reports };
 }

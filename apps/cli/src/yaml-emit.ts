@@ -15,6 +15,8 @@ export interface EmitStyle {
   indent: number;
   /** `key:\n  - item` (true) or `key:\n- item` (false, the Kubernetes style). */
   indentSeq: boolean;
+  /** Write map keys in byte order, as Linkerd's output (and `kubectl get -o yaml`) has them. */
+  sortKeys?: boolean;
 }
 
 /** The value as block YAML lines, unindented, without a final newline. */
@@ -38,7 +40,9 @@ function isObject(value: JsonValue): value is JsonObject {
  */
 function emitMap(map: JsonObject, column: number, style: EmitStyle, lines: string[], first: string): void {
   let prefix = first;
-  for (const [key, value] of Object.entries(map)) {
+  const entries = Object.entries(map);
+  if (style.sortKeys === true) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [key, value] of entries) {
     const head = `${prefix}${scalar(key)}:`;
     prefix = " ".repeat(column);
     if (isObject(value) && Object.keys(value).length > 0) {

@@ -95,9 +95,9 @@ describe("editDocumentText", () => {
 
   it("renders nested sequences in the style the document mostly uses", () => {
     const indented = lines("a:", "  - x", "b:", "  - y", "c:", "- z");
-    expect(detectStyle(parseDocument(indented, KUBERNETES_YAML), indented)).toEqual({ indent: 2, indentSeq: true });
+    expect(detectStyle(parseDocument(indented, KUBERNETES_YAML), indented)).toEqual({ indent: 2, indentSeq: true, sortKeys: false });
     const flat = lines("a:", "    b:", "    - x");
-    expect(detectStyle(parseDocument(flat, KUBERNETES_YAML), flat)).toEqual({ indent: 4, indentSeq: false });
+    expect(detectStyle(parseDocument(flat, KUBERNETES_YAML), flat)).toEqual({ indent: 4, indentSeq: false, sortKeys: false });
   });
 
   it("removes sequence items and keys with their lines only", () => {

@@ -30,10 +30,25 @@ export interface LayoutStyle {
   indent: number;
   /** `key:\n  - item` (true) or `key:\n- item` (false, the Kubernetes style). */
   indentSeq: boolean;
+  /**
+   * Every map of the document has its keys in byte order, as `kubectl get -o yaml` and Linkerd write them: new keys
+   * then go where that order puts them, and new maps are written in it.
+   */
+  sortKeys: boolean;
 }
 
 /** The Kubernetes layout: 2-space indentation, sequences not indented under their key. */
-const KUBERNETES_STYLE: LayoutStyle = { indent: 2, indentSeq: false };
+const KUBERNETES_STYLE: LayoutStyle = { indent: 2, indentSeq: false, sortKeys: false };
+
+/**
+ * Where a reader expects a new key among siblings in their own order (not sorted): in each group, a key goes after
+ * those listed before it and before those listed after it (a pod template's new `metadata` goes before its `spec`).
+ * Keys outside these groups go at the end of their map.
+ */
+const CONVENTIONAL_ORDER: readonly (readonly string[])[] = [
+  ["apiVersion", "kind", "metadata", "spec", "status"],
+  ["name", "generateName", "namespace", "labels", "annotations"],
+];
 
 export interface EditResult {
   text: string;
@@ -56,7 +71,7 @@ export function patchDocumentText(
   // The caller's parse of `text` has the same ranges: only a final newline may have been added.
   const document = parsed?.document ?? parseDocument(original, KUBERNETES_YAML);
   const style = detectStyle(document, original);
-  const fallback = () => ({ text: `${leadingComments(original)}${emitYaml(target, style)}\n`, preserved: false });
+  const fallback = () => ({ text: `${leadingComments(original)}${emitYaml(target, { ...style, sortKeys: false })}\n`, preserved: false });
   if (document.errors.length > 0) return fallback();
 
   let current: JsonValue;
@@ -202,15 +217,17 @@ class EditPlanner {
    * Writes `value` (a map of new entries, or a list of new items) at `column`; the first line is indented only
    * when the text goes at the start of a line.
    */
-  private write(start: number, end: number, value: JsonObject | JsonValue[], column: number, atLineStart: boolean, paths: Path[]): void {
+  private write(start: number, end: number, value: JsonObject | JsonValue[], column: number, atLineStart: boolean, paths: Path[], fresh = false): void {
     const placeholder = Array.isArray(value)
       ? value.map(() => PLACEHOLDER)
       : Object.fromEntries(Object.keys(value).map((key) => [key, PLACEHOLDER]));
     const newline = atLineStart ? "\n" : "";
+    // Only new keys and items take the document's sorted order; a value written anew keeps the user's key order.
+    const style = { ...this.style, sortKeys: fresh && this.style.sortKeys };
     this.edits.push({
       start,
       end,
-      text: indentBlock(emitYaml(value, this.style), column, atLineStart) + newline,
+      text: indentBlock(emitYaml(value, style), column, atLineStart) + newline,
       skeleton: indentBlock(emitYaml(placeholder, this.style), column, atLineStart) + newline,
       order: this.edits.length,
     });
@@ -258,11 +275,32 @@ class EditPlanner {
         !explicit.has(key) &&
         !(hasMerge && Object.hasOwn(current, key) && jsonEqual(current[key], target[key])),
     );
-    if (added.length > 0) {
-      const last = map.items[map.items.length - 1] as Pair;
-      const position = endOfLine(this.text, pairEnd(last));
-      const values = Object.fromEntries(added.map((key) => [key, target[key] as JsonValue]));
-      this.write(position, position, values, columnOf(this.text, firstStart), true, added.map((key) => [...path, key]));
+    if (added.length === 0) return true;
+    // Each new key goes where its place is among the keys as written (see `insertionIndex`); keys that land in the
+    // same place are written together.
+    // Only keys that stay can have new keys placed before them: a removed key's lines go, and so would the text
+    // inserted there.
+    const written = entries.filter((entry, index) => !entry.merge && kept[index]);
+    const keys = written.map((entry) => entry.key);
+    // One key says nothing about order: then the whole document's order decides.
+    const sorted = keys.length >= 2 ? isSorted(keys) : this.style.sortKeys;
+    const canGoBefore = (entry: { pair: Pair }) =>
+      // Not before a key that does not start its line (the first key after `- `), nor the one moving up onto it.
+      onlySpacesBefore(this.text, rangeOf(entry.pair.key)[0]) && !(onDashLine && entry === entries[firstKept]);
+    const places = new Map<number, string[]>();
+    for (const key of sorted ? [...added].sort(byteOrder) : added) {
+      let index = hasMerge ? written.length : insertionIndex(keys, key, sorted);
+      while (index < written.length && !canGoBefore(written[index] as { pair: Pair })) index += 1;
+      places.set(index, [...(places.get(index) ?? []), key]);
+    }
+    const column = columnOf(this.text, firstStart);
+    for (const [index, group] of places) {
+      const position =
+        index < written.length
+          ? aboveComments(this.text, lineStart(this.text, rangeOf((written[index] as { pair: Pair }).pair.key)[0]), column, true)
+          : endOfLine(this.text, pairEnd(map.items[map.items.length - 1] as Pair));
+      const values = Object.fromEntries(group.map((key) => [key, target[key] as JsonValue]));
+      this.write(position, position, values, column, true, group.map((key) => [...path, key]), true);
     }
     return true;
   }
@@ -309,7 +347,7 @@ class EditPlanner {
             ? aboveComments(this.text, lineStart(this.text, indicators[iEnd] as number), column)
             : endOfLine(this.text, rangeOf(seq.items[seq.items.length - 1])[2]);
         const indices = Array.from({ length: jEnd - j }, (_, offset) => [...path, j + offset]);
-        this.write(position, position, target.slice(j, jEnd), column, true, indices);
+        this.write(position, position, target.slice(j, jEnd), column, true, indices, true);
         j = jEnd;
       }
     };
@@ -332,6 +370,36 @@ class EditPlanner {
 }
 
 type JsonObject = { [key: string]: JsonValue };
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  return keys.every((key, index) => index === 0 || byteOrder(keys[index - 1] as string, key) <= 0);
+}
+
+/**
+ * Where a new key goes among `keys` (the index of the key it goes before; `keys.length` for the end): in byte order
+ * when the map is sorted, else after the keys a reader expects before it (`CONVENTIONAL_ORDER`), else at the end.
+ */
+export function insertionIndex(keys: readonly string[], key: string, sorted: boolean): number {
+  if (sorted) {
+    const after = keys.findIndex((existing) => byteOrder(existing, key) > 0);
+    return after < 0 ? keys.length : after;
+  }
+  const group = conventionalGroup(key);
+  if (group === undefined) return keys.length;
+  const rank = group.indexOf(key);
+  const before = keys.findIndex((existing) => group.indexOf(existing) > rank);
+  if (before >= 0) return before;
+  const lower = keys.map((existing, index) => (group.includes(existing) && group.indexOf(existing) < rank ? index : -1)).filter((index) => index >= 0);
+  return lower.length > 0 ? (lower[lower.length - 1] as number) + 1 : keys.length;
+}
+
+function conventionalGroup(key: string): readonly string[] | undefined {
+  return CONVENTIONAL_ORDER.find((names) => names.includes(key));
+}
 
 function isObject(value: JsonValue): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
@@ -417,14 +485,18 @@ function indicatorOf(text: string, item: unknown): number {
   return index;
 }
 
-/** Moves an insertion point above the comment lines that introduce the item below it. */
-function aboveComments(text: string, position: number, indicatorColumn: number): number {
+/**
+ * Moves an insertion point above the comment lines that introduce the item below it: comments at its column or
+ * deeper for a sequence item, at exactly its column for a map key (deeper ones belong to the value above).
+ */
+function aboveComments(text: string, position: number, indicatorColumn: number, exact = false): number {
   let current = position;
   while (current > 0) {
     const previousStart = lineStart(text, current - 1);
     const line = text.slice(previousStart, current - 1);
     const trimmed = line.trimStart();
-    if (!trimmed.startsWith("#") || line.length - trimmed.length < indicatorColumn) break;
+    const column = line.length - trimmed.length;
+    if (!trimmed.startsWith("#") || column < indicatorColumn || (exact && column !== indicatorColumn)) break;
     current = previousStart;
   }
   return current;
@@ -476,7 +548,15 @@ export function detectStyle(document: Document.Parsed, text: string): LayoutStyl
   const steps = new Map<number, number>();
   let indented = 0;
   let flat = 0;
+  let sortedMaps = 0;
+  let unsortedMaps = 0;
   visit(document, {
+    Map(_key, map) {
+      if (map.flow || map.items.length < 2) return;
+      const keys = map.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ""));
+      if (isSorted(keys)) sortedMaps += 1;
+      else unsortedMaps += 1;
+    },
     Pair(_key, pair) {
       if (!isScalar(pair.key) || !pair.key.range) return;
       const keyColumn = columnOf(text, pair.key.range[0]);
@@ -505,5 +585,6 @@ export function detectStyle(document: Document.Parsed, text: string): LayoutStyl
       best = count;
     }
   }
-  return { indent, indentSeq: indented > flat };
+  // Two maps in order can be chance (`name`, `namespace`); output of `kubectl get -o yaml` has many more.
+  return { indent, indentSeq: indented > flat, sortKeys: sortedMaps >= 3 && unsortedMaps === 0 };
 }

@@ -1,4 +1,4 @@
-import { applyPatch, injectObject, type JsonValue } from "@l5d-injector/injector-core";
+import { applyPatch, injectAdmission, type JsonValue } from "@l5d-injector/injector-core";
 import request from "supertest";
 import { describe, expect, it } from "vitest";
 import { createApp } from "./app.js";
@@ -12,6 +12,7 @@ import {
   metricValue,
   readJsonFixture,
   tableLookups,
+  testConfiguration,
 } from "./test-support/harness.js";
 
 interface Answer extends AdmissionReview {
@@ -33,15 +34,12 @@ async function review(fixture: string, options: { values?: ReturnType<typeof lin
 /** What the core gives for the same object with the same namespace configuration and owner. */
 function coreResult(body: AdmissionReview, owner: { kind: string; name: string } | undefined, values = linkerdTestValues()) {
   const namespace = clusterFixture().namespaces.find((ns) => ns.name === body.request.namespace);
-  const result = injectObject(body.request.object as JsonValue, {
-    origin: "webhook",
-    mode: "full",
-    values,
-    linkerdNamespace: "linkerd",
-    createdBy: "l5d-injector/webhook 0.1.0",
+  const result = injectAdmission(body.request.object as JsonValue, {
+    configuration: testConfiguration(values),
+    namespace: body.request.namespace ?? "",
     namespaceAnnotations: namespace?.annotations ?? {},
-    requestNamespace: body.request.namespace ?? "",
-    ...(owner !== undefined ? { owner } : {}),
+    owner,
+    createdBy: "l5d-injector/webhook 0.1.0",
   });
   if (!result.ok) throw new Error(JSON.stringify(result.issues));
   return result;
@@ -381,7 +379,7 @@ describe("clusters without native sidecars", () => {
     const values = linkerdTestValues({ proxy: { nativeSidecar: false } });
     const harness = makeHarness({
       lookups: tableLookups(clusterFixture()),
-      snapshot: { ok: true, values, nativeSidecars: false, clusterVersion: "v1.20.2" },
+      snapshot: { ok: true, configuration: testConfiguration(values), nativeSidecars: false, clusterVersion: "v1.20.2" },
     });
     const body = readJsonFixture<AdmissionReview>("reviews", "pod-bare.json");
     const object = body.request.object as { metadata: { annotations?: Record<string, string> } };

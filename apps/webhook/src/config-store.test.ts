@@ -13,23 +13,23 @@ describe("buildSnapshot", () => {
     const r = buildSnapshot({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true });
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(getValue(r.snapshot.values, "proxy.logLevel")).toBe("debug");
-    expect(getValue(r.snapshot.values, "proxy.uid")).toBe(2102);
+    expect(getValue(r.snapshot.configuration.values, "proxy.logLevel")).toBe("debug");
+    expect(getValue(r.snapshot.configuration.values, "proxy.uid")).toBe(2102);
     // Untrimmed: its hash becomes linkerd.io/trust-root-sha256.
-    expect(r.snapshot.values["identityTrustAnchorsPEM"]).toBe(PEM);
-    expect(getValue(r.snapshot.values, "proxy.nativeSidecar")).toBe(true);
+    expect(r.snapshot.configuration.values["identityTrustAnchorsPEM"]).toBe(PEM);
+    expect(getValue(r.snapshot.configuration.values, "proxy.nativeSidecar")).toBe(true);
   });
 
   it("forces the classic layout on clusters without native sidecars, whatever the values say", () => {
     const r = buildSnapshot({ valuesText: "proxy:\n  nativeSidecar: true\n" }, { nativeSidecars: false, version: "v1.20.2" });
-    expect(r.ok && getValue(r.snapshot.values, "proxy.nativeSidecar")).toBe(false);
+    expect(r.ok && getValue(r.snapshot.configuration.values, "proxy.nativeSidecar")).toBe(false);
     expect(r.ok && r.snapshot.clusterVersion).toBe("v1.20.2");
   });
 
   it("reads JSON values too, and an empty file as the defaults", () => {
     expect(buildSnapshot({ valuesText: '{"clusterDomain": "corp.local"}' }, { nativeSidecars: true })).toMatchObject({
       ok: true,
-      snapshot: { values: { clusterDomain: "corp.local" } },
+      snapshot: { configuration: { values: { clusterDomain: "corp.local" } } },
     });
     expect(buildSnapshot({ valuesText: "\n" }, { nativeSidecars: true }).ok).toBe(true);
   });
@@ -58,16 +58,24 @@ describe("buildSnapshot", () => {
 
 describe("ConfigStore", () => {
   it("keeps the last good values when a reload is invalid", () => {
-    const store = new ConfigStore({ ok: false, message: "not loaded" });
+    const store = new ConfigStore({ ok: false, message: "not loaded" }, "linkerd");
     expect(store.update({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true })).toBeUndefined();
     const good = store.current();
     expect(store.update({ valuesText: "proxy: [" }, { nativeSidecars: true })).toMatch(/failed to parse values/);
     expect(store.current()).toBe(good);
-    expect(good.ok && hasTrustAnchors(good.values)).toBe(true);
+    expect(good.ok && hasTrustAnchors(good.configuration.values)).toBe(true);
+  });
+
+  it("prepares each reload for the control plane's namespace it was given", () => {
+    const store = new ConfigStore({ ok: false, message: "not loaded" }, "mesh");
+    store.update({ trustRootsPem: PEM }, { nativeSidecars: true });
+    const current = store.current();
+    expect(current.ok && current.configuration.linkerdNamespace).toBe("mesh");
+    expect(current.ok && Object.isFrozen(current.configuration.prepared)).toBe(true);
   });
 
   it("reports the first load's problem to the handler", () => {
-    const store = new ConfigStore({ ok: false, message: "not loaded" });
+    const store = new ConfigStore({ ok: false, message: "not loaded" }, "linkerd");
     store.update({ valuesText: "proxy: [" }, { nativeSidecars: true });
     expect(store.current()).toMatchObject({ ok: false, message: expect.stringMatching(/^failed to parse values/) });
   });

@@ -1,4 +1,4 @@
-import { formatIssue, resolveValues, type Values } from "@l5d-injector/injector-core";
+import { formatIssue, prepareConfiguration, resolveValues, type Values } from "@l5d-injector/injector-core";
 import { parse as parseYaml } from "yaml";
 import type { ConfigSnapshot } from "./review.js";
 
@@ -18,10 +18,11 @@ export interface ClusterFacts {
 export type BuildResult = { ok: true; snapshot: Extract<ConfigSnapshot, { ok: true }> } | { ok: false; message: string };
 
 /**
- * Resolves the values the handler uses from the files' contents and what is known of the cluster. Pure, so that
- * reloads can be validated before they replace the current snapshot.
+ * Resolves the values the handler uses from the files' contents and what is known of the cluster, and prepares them
+ * (once per reload, never per request). Pure, so that reloads can be validated before they replace the current
+ * snapshot. `linkerdNamespace` is the control plane's (`--linkerd-namespace`).
  */
-export function buildSnapshot(inputs: ConfigInputs, cluster: ClusterFacts): BuildResult {
+export function buildSnapshot(inputs: ConfigInputs, cluster: ClusterFacts, linkerdNamespace = "linkerd"): BuildResult {
   let document: unknown = {};
   if (inputs.valuesText !== undefined && inputs.valuesText.trim() !== "") {
     try {
@@ -37,17 +38,18 @@ export function buildSnapshot(inputs: ConfigInputs, cluster: ClusterFacts): Buil
   // start. The classic layout works everywhere.
   if (!cluster.nativeSidecars) layers.push({ proxy: { nativeSidecar: false } });
   const resolved = resolveValues(layers);
-  if (!resolved.ok) {
+  const prepared = resolved.ok ? prepareConfiguration(resolved.values, { linkerdNamespace }) : resolved;
+  if (!prepared.ok) {
     return {
       ok: false,
-      message: `invalid values: ${resolved.issues.map(formatIssue).join("; ")}`,
+      message: `invalid values: ${prepared.issues.map(formatIssue).join("; ")}`,
     };
   }
   return {
     ok: true,
     snapshot: {
       ok: true,
-      values: resolved.values,
+      configuration: prepared.configuration,
       nativeSidecars: cluster.nativeSidecars,
       ...(cluster.version !== undefined ? { clusterVersion: cluster.version } : {}),
     },
@@ -66,16 +68,18 @@ export function hasTrustAnchors(values: Values): boolean {
  */
 export class ConfigStore {
   #current: ConfigSnapshot;
+  readonly #linkerdNamespace: string;
 
-  constructor(initial: ConfigSnapshot) {
+  constructor(initial: ConfigSnapshot, linkerdNamespace: string) {
     this.#current = initial;
+    this.#linkerdNamespace = linkerdNamespace;
   }
 
   current = (): ConfigSnapshot => this.#current;
 
   /** Returns the problem when the new inputs are rejected (the old snapshot stays). */
   update(inputs: ConfigInputs, cluster: ClusterFacts): string | undefined {
-    const built = buildSnapshot(inputs, cluster);
+    const built = buildSnapshot(inputs, cluster, this.#linkerdNamespace);
     if (!built.ok) {
       if (!this.#current.ok) this.#current = { ok: false, message: built.message };
       return built.message;

@@ -10,11 +10,11 @@ import { tmpdir } from "node:os";
 import { connect } from "node:tls";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyPatch, injectObject, type JsonValue } from "@l5d-injector/injector-core";
+import { applyPatch, injectAdmission, type JsonValue } from "@l5d-injector/injector-core";
 import { createApp, MAX_BODY_BYTES } from "./app.js";
 import { makeServingCertificate, type ServingCertificate } from "./certs.js";
 import { startHttpsServer, type RunningHttpsServer } from "./server.js";
-import { clusterFixture, linkerdTestValues, makeHarness, readFixture, tableLookups } from "./test-support/harness.js";
+import { clusterFixture, makeHarness, readFixture, tableLookups, testConfiguration } from "./test-support/harness.js";
 
 const VALID = 2000;
 const HOSTILE = 1000;
@@ -139,16 +139,14 @@ describe("load with faults", () => {
   it(`answers ${VALID} valid and ${HOSTILE} hostile requests correctly while the certificate rotates`, async () => {
     const valid = readFixture("reviews", "pod-deployment.json");
     const review = JSON.parse(valid) as { request: { object: JsonValue; namespace: string } };
-    const expected = injectObject(review.request.object, {
-      origin: "webhook",
-      mode: "full",
-      values: linkerdTestValues(),
-      createdBy: "l5d-injector/webhook 0.1.0",
+    const expected = injectAdmission(review.request.object, {
+      configuration: testConfiguration(),
+      namespace: review.request.namespace,
       namespaceAnnotations: Object.fromEntries(
         Object.entries(clusterFixture().namespaces.find((n) => n.name === review.request.namespace)?.annotations ?? {}),
       ),
-      requestNamespace: review.request.namespace,
       owner: { kind: "deployment", name: "web" },
+      createdBy: "l5d-injector/webhook 0.1.0",
     });
     expect(expected.ok).toBe(true);
     if (!expected.ok) return;

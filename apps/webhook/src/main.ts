@@ -62,7 +62,7 @@ async function main(): Promise<void> {
     valuesText: await readOptional(flags.values, flags.valuesExplicit, flags.dev),
     trustRootsPem: files.trustRootsPem ?? (await readOptional(flags.trustRoots, flags.trustRootsExplicit, flags.dev)),
   });
-  const store = new ConfigStore({ ok: false, message: "values not loaded yet" });
+  const store = new ConfigStore({ ok: false, message: "values not loaded yet" }, flags.linkerdNamespace);
   let lastInputs = await readInputs();
   const problem = store.update(lastInputs, cluster);
   if (problem !== undefined) throw new StartupError("ERR_VALUES", `invalid values (${flags.values}): ${problem}`);
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
     logger.warn({ path: flags.values }, "no values file: using Linkerd's built-in defaults");
   }
   const first = store.current();
-  if (first.ok && !hasTrustAnchors(first.values)) {
+  if (first.ok && !hasTrustAnchors(first.configuration.values)) {
     logger.warn("no identity trust anchors (--trust-roots or identityTrustAnchorsPEM): injections will be refused");
   }
   const registry = new Registry();
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
   const reportVersions = () => {
     const snapshot = store.current();
     if (!snapshot.ok) return;
-    const versions = compareVersions(LINKERD_VERSION, snapshot.values.linkerdVersion);
+    const versions = compareVersions(LINKERD_VERSION, snapshot.configuration.values.linkerdVersion);
     skewGauge.set(versions.implemented, versions.configured);
     if (versions.configured === configuredVersion) return;
     configuredVersion = versions.configured;
@@ -125,7 +125,6 @@ async function main(): Promise<void> {
     lookups: kube?.lookups,
     events: kube?.events ?? { record: (event) => logger.debug({ event }, "event not written: no cluster") },
     metrics,
-    linkerdNamespace: flags.linkerdNamespace,
     // Names this injector, as the CLI's does; Linkerd writes `linkerd/proxy-injector <version>` here.
     createdBy: `l5d-injector/webhook ${version}`,
     logger,
@@ -343,9 +342,9 @@ async function readVersionText(flags: Flags): Promise<VersionText> {
   try {
     const valuesText = await readOptional(flags.values, flags.valuesExplicit, false);
     if (valuesText === undefined) return { ...base, configuration: { kind: "not_mounted" } };
-    const built = buildSnapshot({ valuesText }, { nativeSidecars: true });
+    const built = buildSnapshot({ valuesText }, { nativeSidecars: true }, flags.linkerdNamespace);
     if (!built.ok) return { ...base, configuration: { kind: "unreadable", message: built.message } };
-    return { ...base, configuration: { kind: "configured", linkerdVersion: built.snapshot.values.linkerdVersion } };
+    return { ...base, configuration: { kind: "configured", linkerdVersion: built.snapshot.configuration.values.linkerdVersion } };
   } catch (error) {
     return { ...base, configuration: { kind: "unreadable", message: messageOf(error) } };
   }

@@ -1,11 +1,11 @@
 import {
-  injectObject,
+  injectAdmission,
   reasonSentences,
+  type Configuration,
   type JsonObject,
   type JsonValue,
   type PatchOperation,
   type ReasonCode,
-  type Values,
 } from "@l5d-injector/injector-core";
 import type { AdmissionRequest, AdmissionResponse } from "./admission.js";
 import { abortable, startDeadline } from "./deadline.js";
@@ -20,11 +20,12 @@ import { directOwner, readOwnerReferences, resolveOwner, type ResolvedOwner } fr
  */
 export const DEFAULT_REVIEW_TIMEOUT_MS = 8000;
 
-/** What the handler needs of the configuration: resolved once per values/trust-roots change, never per request. */
+/** What the handler needs of the configuration: prepared once per values/trust-roots change, never per request. */
 export type ConfigSnapshot =
   | {
       ok: true;
-      values: Values;
+      /** The core's prepared configuration, with the control plane's namespace (`--linkerd-namespace`). */
+      configuration: Configuration;
       /** False on clusters older than Kubernetes 1.29, where the values already say `proxy.nativeSidecar: false`. */
       nativeSidecars: boolean;
       /** e.g. `v1.20.2`, for the warning given when a pod asks for native sidecars anyway. */
@@ -38,7 +39,6 @@ export interface ReviewDeps {
   lookups?: KubeLookups | undefined;
   events: EventRecorder;
   metrics: WebhookMetrics;
-  linkerdNamespace: string;
   /** The `linkerd.io/created-by` value, e.g. `l5d-injector/webhook 0.1.0`. */
   createdBy: string;
   /** Milliseconds, monotonic (`performance.now`): the review deadline's clock. */
@@ -153,15 +153,12 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     dryRun: request.dryRun === true,
   };
 
-  const result = injectObject(object as JsonValue, {
-    origin: "webhook",
-    mode: "full",
-    values: config.values,
-    linkerdNamespace: deps.linkerdNamespace,
-    createdBy: deps.createdBy,
+  const result = injectAdmission(object as JsonValue, {
+    configuration: config.configuration,
+    namespace,
     namespaceAnnotations,
-    requestNamespace: namespace,
-    ...(coreOwner !== undefined ? { owner: coreOwner } : {}),
+    owner: coreOwner,
+    createdBy: deps.createdBy,
   });
   const report = result.reports[0];
   if (report !== undefined) labels.annotationAt = report.annotationAt;

@@ -1,12 +1,12 @@
 import { isObject } from "./json.js";
 import { pointer } from "./patch.js";
 import type { JsonObject, JsonValue, PatchOperation } from "./types.js";
-import { objects, readWorkload } from "./workload.js";
+import { readWorkload } from "./workload.js";
 
 /**
  * `remove` ops that bring a workload's pod spec to what Kubernetes' typed serialisation prints: Go `omitempty`
- * fields holding their zero value (`hostNetwork: false`, `initialDelaySeconds: 0`, env `value: ""`) and `null`
- * container resources are dropped, as `linkerd inject` output has them dropped. Meaning is unchanged: the API server
+ * fields holding their zero value (`hostNetwork: false`, `initialDelaySeconds: 0`, env `value: ""`) and `null` or
+ * empty container resources are dropped, as `linkerd inject` output has them dropped. Meaning is unchanged: the API server
  * reads absent and zero alike. Handles `List` items. The CLI applies these to its output; the webhook does not need
  * them.
  *
@@ -43,16 +43,19 @@ function removalsOf(object: JsonValue, root: readonly (string | number)[]): Patc
       const at = [...spec, list, i];
       for (const key of CONTAINER_FALSE) drop(c, at, key, false);
       drop(c, at, "resources", null);
-      objects(c["env"]).forEach((e) => {
-        const j = (c["env"] as JsonValue[]).indexOf(e);
-        drop(e, [...at, "env", j], "value", "");
-      });
-      objects(c["volumeMounts"]).forEach((m) => {
-        drop(m, [...at, "volumeMounts", (c["volumeMounts"] as JsonValue[]).indexOf(m)], "readOnly", false);
-      });
-      objects(c["ports"]).forEach((p) => {
-        drop(p, [...at, "ports", (c["ports"] as JsonValue[]).indexOf(p)], "hostPort", 0);
-      });
+      // An empty `resources` map is Go's zero ResourceRequirements, which Linkerd's output leaves out.
+      if (isObject(c["resources"]) && Object.keys(c["resources"]).length === 0) ops.push({ op: "remove", path: pointer(...at, "resources") });
+      // By index: the pointer names each entry's place in the list, and objects() would lose it.
+      const within = (list: string, key: string, zero: JsonValue) => {
+        const items = c[list];
+        if (!Array.isArray(items)) return;
+        items.forEach((item, j) => {
+          if (isObject(item)) drop(item, [...at, list, j], key, zero);
+        });
+      };
+      within("env", "value", "");
+      within("volumeMounts", "readOnly", false);
+      within("ports", "hostPort", 0);
       for (const probe of PROBES) {
         const p = c[probe];
         if (isObject(p)) for (const key of PROBE_ZERO) drop(p, [...at, probe], key, 0);

@@ -1,73 +1,80 @@
 import { INJECT_ANNOTATION } from "./annotations.js";
 import { stringMap } from "./json.js";
-import type { AnnotationAt, Origin, ReasonCode, ResourceReport, Values } from "./types.js";
-import { getValue } from "./values.js";
+import { SA_MOUNT_PATH } from "./pod-facts.js";
+import type { AnnotationAt, ReasonCode } from "./types.js";
 import { objects, str, type Workload } from "./workload.js";
 
 const SIDECAR_IMAGE_PREFIXES = ["cr.l5d.io/linkerd/proxy:", "gcr.io/istio-release/proxyv2:"];
 const SIDECAR_NAMES = ["linkerd-proxy", "istio-proxy"];
 const INIT_IMAGE_PREFIXES = ["cr.l5d.io/linkerd/proxy-init:", "gcr.io/istio-release/proxy_init:"];
 const INIT_NAMES = ["linkerd-init", "istio-init"];
-const SA_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 const VALID_INJECT = new Set(["enabled", "disabled", "ingress"]);
 const ENABLING = new Set(["enabled", "ingress"]);
 
+/** Where an injection request comes from; decides the annotation logic and the extras of spec §1.3, §1.7, §6. */
+export type Origin = "cli" | "webhook";
+
 export interface DecisionInput {
   origin: Origin;
-  values: Values;
+  /** `identity.serviceAccountTokenProjection` (spec §1.5). */
+  tokenProjection: boolean;
   namespaceAnnotations: Readonly<Record<string, string>>;
 }
 
-/** Builds Linkerd's report for one object and decides whether it is injectable (spec §1.2-1.6). */
-export function decide(workload: Workload, input: DecisionInput): ResourceReport {
+/** Linkerd's checks of one object (spec §1.2-1.6): the facts of its report, and whether it is injectable. */
+export interface Decision {
+  readonly hostNetwork: boolean;
+  readonly sidecar: boolean;
+  readonly udp: boolean;
+  readonly unsupportedResource: boolean;
+  readonly annotatable: boolean;
+  readonly injectDisabled: boolean;
+  readonly injectDisabledReason: ReasonCode | "";
+  readonly annotationAt: AnnotationAt;
+  readonly automountServiceAccountToken: boolean;
+  /** Ordered reasons why the object is not injectable (empty when injectable). */
+  readonly reasons: readonly ReasonCode[];
+  readonly injectable: boolean;
+}
+
+const NO_ANNOTATION = { disabled: false, reason: "", at: "" } as const;
+
+/** Decides whether an object is injectable, as Linkerd's `Report` does (spec §1.2-1.6). */
+export function decide(workload: Workload, input: DecisionInput): Decision {
   const hasTemplate = workload.templatePath !== undefined;
-  const report: ResourceReport = {
-    kind: workload.kind,
-    name: workload.name,
-    resName: `${workload.kind}/${workload.name}`,
-    missingKind: !workload.hasKind,
-    hostNetwork: false,
-    sidecar: false,
-    udp: false,
+  const spec = workload.podSpec;
+  const hostNetwork = hasTemplate && spec["hostNetwork"] === true;
+  const sidecar = hasTemplate && hasExistingSidecar(workload);
+  const udp = hasTemplate && objects(spec["containers"]).some((c) => objects(c["ports"]).some((p) => p["protocol"] === "UDP"));
+  const annotation = hasTemplate ? injectAnnotation(workload, input) : NO_ANNOTATION;
+  const automountServiceAccountToken = !hasTemplate || automount(workload, input);
+  const reasons: ReasonCode[] = [];
+  if (hostNetwork) reasons.push("host_network_enabled");
+  if (sidecar) reasons.push("sidecar_already_exists");
+  if (!hasTemplate) reasons.push("unsupported_resource");
+  // The CLI's "disabled" carries an empty reason code in Linkerd; the sentence it stands for is this one.
+  if (annotation.disabled) reasons.push(annotation.reason || "injection_disable_annotation_present");
+  if (!automountServiceAccountToken) reasons.push("disabled_automount_service_account_token_account");
+  return {
+    hostNetwork,
+    sidecar,
+    udp,
     unsupportedResource: !hasTemplate,
     annotatable: hasTemplate || workload.kind === "service" || workload.kind === "namespace",
-    injectDisabled: false,
-    injectDisabledReason: "",
-    annotationAt: "",
-    automountServiceAccountToken: true,
-    reasons: [],
-    injectable: false,
-    outcome: "skipped",
-    warnings: [],
+    injectDisabled: annotation.disabled,
+    injectDisabledReason: annotation.reason,
+    annotationAt: annotation.at,
+    automountServiceAccountToken,
+    reasons,
+    injectable: reasons.length === 0,
   };
-  if (hasTemplate) {
-    const spec = workload.podSpec;
-    report.hostNetwork = spec["hostNetwork"] === true;
-    report.sidecar = hasExistingSidecar(workload);
-    report.udp = objects(spec["containers"]).some((c) =>
-      objects(c["ports"]).some((p) => p["protocol"] === "UDP"),
-    );
-    const podInject = stringMap(workload.podMeta["annotations"])[INJECT_ANNOTATION] ?? "";
-    const decision =
-      input.origin === "webhook"
-        ? webhookDecision(input.namespaceAnnotations[INJECT_ANNOTATION] ?? "", podInject)
-        : { disabled: podInject === "disabled", reason: "" as const, at: "" as AnnotationAt };
-    report.injectDisabled = decision.disabled;
-    report.injectDisabledReason = decision.reason;
-    report.annotationAt = decision.at;
-    report.automountServiceAccountToken = automount(workload, input);
-  }
-  const reasons: ReasonCode[] = [];
-  if (report.hostNetwork) reasons.push("host_network_enabled");
-  if (report.sidecar) reasons.push("sidecar_already_exists");
-  if (report.unsupportedResource) reasons.push("unsupported_resource");
-  // The CLI's "disabled" carries an empty reason code in Linkerd; the sentence it stands for is this one.
-  if (report.injectDisabled) reasons.push(report.injectDisabledReason || "injection_disable_annotation_present");
-  if (!report.automountServiceAccountToken) reasons.push("disabled_automount_service_account_token_account");
-  report.reasons = reasons;
-  report.injectable = reasons.length === 0;
-  return report;
+}
+
+function injectAnnotation(workload: Workload, input: DecisionInput): { disabled: boolean; reason: ReasonCode | ""; at: AnnotationAt } {
+  const podInject = stringMap(workload.podMeta["annotations"])[INJECT_ANNOTATION] ?? "";
+  if (input.origin === "cli") return { disabled: podInject === "disabled", reason: "", at: "" };
+  return webhookDecision(input.namespaceAnnotations[INJECT_ANNOTATION] ?? "", podInject);
 }
 
 /** The webhook's `linkerd.io/inject` precedence table (spec §1.3). */
@@ -101,7 +108,7 @@ function hasExistingSidecar(workload: Workload): boolean {
 
 /** Spec §1.5: only relevant when the identity token projection is off. */
 function automount(workload: Workload, input: DecisionInput): boolean {
-  if (getValue(input.values, "identity.serviceAccountTokenProjection") !== false) return true;
+  if (input.tokenProjection) return true;
   let result = true;
   const setting = workload.podSpec["automountServiceAccountToken"];
   if (typeof setting === "boolean") result = setting;
@@ -112,5 +119,3 @@ function automount(workload: Workload, input: DecisionInput): boolean {
   }
   return result;
 }
-
-export { SA_MOUNT_PATH };

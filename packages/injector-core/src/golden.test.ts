@@ -1,16 +1,28 @@
 /**
  * Golden cases: each folder of test/cases holds `case.yaml` (what to run), `input.yaml` (the object) and
- * `expected.yaml` (the result, reviewed like code). For every case, whatever it tests, the invariants of the house
- * style are checked too: the input is deep-frozen, the patch applied to the input gives the output, a second
- * injection changes nothing, and uninjection restores the input where the spec says it does.
+ * `expected.yaml` (the result, reviewed like code). A `cli` case runs `reinjectManifest`, what the CLI prints; a
+ * `webhook` case runs `injectAdmission`, what the webhook answers. For every case, whatever it tests, the invariants
+ * of the house style are checked too: the input is deep-frozen, the patch applied to the input gives the output, a
+ * second injection changes nothing, and uninjection restores the input where the spec says it does.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import YAML from "yaml";
-import { applyPatch, checkValuePath, formatIssue, injectObject, resolveValues, setValue, uninjectObject } from "./index.js";
-import type { InjectOptions, JsonValue, TransformResult, Values } from "./index.js";
+import {
+  applyPatch,
+  canonicalRemovals,
+  checkValuePath,
+  formatIssue,
+  injectAdmission,
+  prepareConfiguration,
+  reinjectManifest,
+  resolveValues,
+  setValue,
+  uninjectManifest,
+} from "./index.js";
+import type { Configuration, JsonValue, TransformResult, Values } from "./index.js";
 import { deepFreeze, TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
 
 const casesDir = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "cases");
@@ -29,7 +41,7 @@ interface CaseFile {
   uninjectRestores?: boolean;
 }
 
-function optionsFor(c: CaseFile): InjectOptions {
+function configurationFor(c: CaseFile): Configuration {
   const resolved = resolveValues([{ identityTrustAnchorsPEM: TEST_TRUST_ANCHORS }, c.values ?? {}]);
   if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
   let values: Values = resolved.values;
@@ -40,17 +52,28 @@ function optionsFor(c: CaseFile): InjectOptions {
     if (!r.ok) throw new Error(JSON.stringify(r.issues));
     values = r.values;
   }
-  const options: InjectOptions = {
-    origin: c.origin,
-    mode: c.mode ?? "full",
-    values,
-    createdBy: c.origin === "webhook" ? "linkerd/proxy-injector test" : "linkerd/cli test",
-  };
-  if (c.namespaceAnnotations) options.namespaceAnnotations = c.namespaceAnnotations;
-  if (c.owner) options.owner = c.owner;
-  if (c.requestNamespace !== undefined) options.requestNamespace = c.requestNamespace;
-  if (c.overrideAnnotations) options.overrideAnnotations = c.overrideAnnotations;
-  return options;
+  const prepared = prepareConfiguration(values);
+  if (!prepared.ok) throw new Error(JSON.stringify(prepared.issues));
+  return prepared.configuration;
+}
+
+/** The core's entry point for the case's origin, as the CLI or the webhook calls it. */
+function runnerFor(c: CaseFile): (input: JsonValue) => TransformResult {
+  const configuration = configurationFor(c);
+  if (c.origin === "webhook") {
+    return (input) =>
+      injectAdmission(input, {
+        configuration,
+        namespace: c.requestNamespace,
+        namespaceAnnotations: c.namespaceAnnotations,
+        owner: c.owner,
+        createdBy: "linkerd/proxy-injector test",
+      });
+  }
+  const overrideAnnotations = c.overrideAnnotations;
+  return c.mode === "annotations"
+    ? (input) => reinjectManifest(input, { configuration, mode: "annotations", overrideAnnotations })
+    : (input) => reinjectManifest(input, { configuration, mode: "full", overrideAnnotations, createdBy: "linkerd/cli test" });
 }
 
 function summary(result: TransformResult): unknown {
@@ -78,15 +101,7 @@ describe("golden cases", () => {
       const dir = join(casesDir, name);
       const c = YAML.parse(readFileSync(join(dir, "case.yaml"), "utf8")) as CaseFile;
       const input = deepFreeze(YAML.parse(readFileSync(join(dir, "input.yaml"), "utf8")) as JsonValue);
-      const options = optionsFor(c);
-      // The CLI always uninjects first (spec §5.3); the webhook sees objects as they come.
-      const run = (obj: JsonValue) => {
-        if (c.origin === "webhook") return injectObject(obj, options);
-        const un = uninjectObject(obj);
-        if (!un.ok) return un;
-        const r = injectObject(un.object, options);
-        return r.ok ? { ...r, patch: [...un.patch, ...r.patch] } : r;
-      };
+      const run = runnerFor(c);
       const result = run(input);
 
       it(c.about, async () => {
@@ -106,9 +121,10 @@ describe("golden cases", () => {
       });
 
       if (c.uninjectRestores) {
+        // Both print in Kubernetes' canonical form: what the input says, without the zero values it leaves out.
         it("gives the input back when uninjected", () => {
-          const un = uninjectObject(deepFreeze(structuredClone(result.object)));
-          expect(un.ok && un.object).toEqual(input);
+          const un = uninjectManifest(deepFreeze(structuredClone(result.object)));
+          expect(un.ok && un.object).toEqual(applyPatch(input, canonicalRemovals(input)));
         });
       }
     });

@@ -2,20 +2,23 @@
  * @l5d-injector/injector-core: Linkerd's proxy injection (edge-26.8.3) as pure functions of data.
  *
  * ```ts
- * import { resolveValues, injectObject } from "@l5d-injector/injector-core";
+ * import { prepareConfiguration, reinjectManifest, resolveValues } from "@l5d-injector/injector-core";
  * const values = resolveValues([{ identityTrustAnchorsPEM: pem }]);
- * if (values.ok) {
- *   const result = injectObject(deployment, { origin: "cli", mode: "full", values: values.values });
+ * const prepared = values.ok ? prepareConfiguration(values.values) : undefined;
+ * if (prepared?.ok) {
+ *   const result = reinjectManifest(deployment, { configuration: prepared.configuration, mode: "full" });
  *   if (result.ok) console.log(result.object, result.patch, result.reports);
  * }
  * ```
  */
 export type * from "./types.js";
 export { checkValuePath, DEFAULT_VALUES, getValue, LINKERD_VERSION, resolveValues, setValue } from "./values.js";
+export { prepareConfiguration } from "./configuration.js";
+export type { Configuration, ConfigurationOptions, ConfigurationResult, Prepared } from "./configuration.js";
 export { overrideAnnotations } from "./overrides.js";
-export { isValidProxyAnnotationValue } from "./config.js";
-export { injectObject } from "./inject.js";
-export { uninjectObject } from "./uninject.js";
+export { isValidProxyAnnotationValue } from "./annotation-overrides.js";
+export { injectAdmission } from "./admission.js";
+export { injectManifest, reinjectManifest, uninjectManifest } from "./manifest.js";
 export { REASON_MESSAGES, reasonSentences } from "./report.js";
 export { formatIssue } from "./issues.js";
 export { DEFAULT_INBOUND_POLICIES } from "./annotations.js";
@@ -24,3 +27,4 @@ export type { Flag, FlagInput, FlagOutcome, ParseContext, Parsed, Setting, Setti
 export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";
+export type { Networks } from "./parse.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyOverrides } from "./config.js";
+import { applyOverrides } from "./annotation-overrides.js";
 import { formatIssue } from "./issues.js";
 import { resolveValues, setValue } from "./values.js";
 import { DEFAULT_VALUES } from "./values.js";

@@ -69,3 +69,12 @@ export function stringMap(value: JsonValue | undefined): Record<string, string> 
 export function sortedKeys(record: Readonly<Record<string, unknown>>): string[] {
   return Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
+
+/** Freezes a value and everything in it, so that any later change throws (in strict mode) instead of spreading. */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null) {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

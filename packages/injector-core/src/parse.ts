@@ -172,3 +172,27 @@ export function parsePortRange(token: string): { lower: number; upper: number } 
   if (lower > 65535 || upper > 65535 || lower > upper) return undefined;
   return { lower, upper };
 }
+
+/** `clusterNetworks` as Linkerd's destination service parses it: the CIDRs of a comma-separated list. */
+export type Networks = { ok: true; cidrs: readonly string[] } | { ok: false; invalid: string };
+
+/**
+ * Parses a comma-separated CIDR list (`10.0.0.0/8,fd00::/8`); the first entry that is not a CIDR makes it invalid.
+ *
+ * @example
+ * parseNetworks("10.0.0.0/8, 192.168.0.0/16") // { ok: true, cidrs: ["10.0.0.0/8", "192.168.0.0/16"] }
+ */
+export function parseNetworks(list: string): Networks {
+  const cidrs = list.split(",").map((c) => c.trim());
+  const invalid = cidrs.find((c) => !isCidr(c));
+  return invalid === undefined ? { ok: true, cidrs } : { ok: false, invalid };
+}
+
+function isCidr(text: string): boolean {
+  const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
+  if (!m) return false;
+  const addr = m[1] as string;
+  const bits = Number(m[2]);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(addr)) return bits <= 32 && addr.split(".").every((o) => Number(o) <= 255);
+  return /^[0-9a-fA-F:]+$/.test(addr) && addr.includes(":") && bits <= 128;
+}

@@ -2,10 +2,9 @@ import { describe, expect, it } from "vitest";
 import { applyPatch as rfcApply } from "rfc6902";
 import { applyPatch, pointer } from "./patch.js";
 import type { JsonValue } from "./types.js";
-import { injectObject } from "./inject.js";
-import { resolveValues } from "./values.js";
+import { injectAdmission } from "./admission.js";
 import { sha256Hex } from "./sha256.js";
-import { TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
+import { testConfiguration } from "./test-support/fixtures.js";
 
 describe("JSON Patch", () => {
   it("escapes ~ and / in pointers (Linkerd leaves ~ unescaped)", () => {
@@ -41,18 +40,15 @@ describe("JSON Patch", () => {
   });
 
   it("emits patches that a standard RFC 6902 implementation applies to the same result", () => {
-    const values = resolveValues([{ identityTrustAnchorsPEM: TEST_TRUST_ANCHORS }]);
-    if (!values.ok) throw new Error("values");
     const pod = {
       apiVersion: "v1",
       kind: "Pod",
       metadata: { name: "p", annotations: { "odd~key/x": 'a "quoted" value' } },
       spec: { containers: [{ name: "app", image: "app" }] },
     };
-    const r = injectObject(pod, {
-      origin: "webhook",
-      mode: "full",
-      values: values.values,
+    const r = injectAdmission(pod, {
+      configuration: testConfiguration(),
+      namespace: "shop",
       namespaceAnnotations: { "linkerd.io/inject": "enabled", "config.linkerd.io/proxy-log-level": 'info,"x"' },
     });
     expect(r.ok).toBe(true);

@@ -1,4 +1,7 @@
-import type { ReasonCode } from "./types.js";
+import type { Decision } from "./decision.js";
+import type { Effect } from "./transform.js";
+import type { ReasonCode, ResourceReport } from "./types.js";
+import type { Workload } from "./workload.js";
 
 /**
  * Linkerd's sentences for its reason codes (`pkg/inject/report.go` `Reasons`), byte for byte: they reach users in
@@ -30,4 +33,20 @@ export const REASON_MESSAGES: Readonly<Record<ReasonCode, string>> = Object.free
  */
 export function reasonSentences(reasons: readonly ReasonCode[]): string {
   return reasons.map((r) => REASON_MESSAGES[r]).join(", ");
+}
+
+/** One object's report, put together once from what was decided about it and what was done to it. */
+export function assembleReport(workload: Workload, decision: Decision, effect: Effect): ResourceReport {
+  return {
+    kind: workload.kind,
+    name: workload.name,
+    resName: `${workload.kind}/${workload.name}`,
+    missingKind: !workload.hasKind,
+    ...decision,
+    reasons: [...decision.reasons],
+    // A refused object is left as it was.
+    outcome: effect.ok ? effect.outcome : "skipped",
+    warnings: [...(effect.warnings ?? [])],
+    ...(effect.ok && effect.layout !== undefined ? { layout: effect.layout } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyOverrides } from "./config.js";
+import { applyOverrides } from "./annotation-overrides.js";
 import {
   FLAG_ANNOTATIONS,
   NAMESPACE_INHERITED,
@@ -83,6 +83,37 @@ describe("the settings registry", () => {
     expect(order.indexOf("registry")).toBeGreaterThan(order.indexOf("proxy-image"));
     expect(order.indexOf("proxy-cpu")).toBeGreaterThan(order.indexOf("proxy-cpu-request"));
     expect(order.indexOf("proxy-memory")).toBeGreaterThan(order.indexOf("proxy-memory-request"));
+  });
+});
+
+describe("flag values", () => {
+  it("takes ports and inclusive port ranges for the skip-ports and require-identity flags, and says what else is wrong", () => {
+    for (const name of ["skip-inbound-ports", "skip-outbound-ports", "require-identity-on-inbound-ports"]) {
+      expect(flag(name).apply("22,8100-8102", read)).toMatchObject({ ok: true });
+      expect(flag(name).apply("", read)).toMatchObject({ ok: true });
+      expect(flag(name).apply("abc,70000", read)).toEqual({
+        ok: false,
+        message: '"abc" is not a port (0-65535) or a port range (lower-upper, e.g. 8100-8102)',
+      });
+      expect(flag(name).apply("9000-8000", read)).toMatchObject({ ok: false });
+    }
+  });
+
+  it("takes user IDs from 0 and group IDs from -1 (none), up to what Kubernetes allows", () => {
+    expect(flag("proxy-uid").apply(0, read)).toMatchObject({ ok: true });
+    expect(flag("proxy-uid").apply(-5, read)).toEqual({ ok: false, message: 'must be a user ID, an integer from 0 to 2147483647; got "-5"' });
+    expect(flag("proxy-uid").apply(2 ** 31, read)).toMatchObject({ ok: false });
+    expect(flag("proxy-gid").apply(-1, read)).toMatchObject({ ok: true });
+    expect(flag("proxy-gid").apply(-2, read)).toEqual({
+      ok: false,
+      message: 'must be a group ID, an integer from 0 to 2147483647, or -1 for none; got "-2"',
+    });
+  });
+
+  it("marks the flags Linkerd deprecated with Linkerd's notices", () => {
+    expect(flag("proxy-cpu").deprecated).toBe("use --proxy-cpu-request instead");
+    expect(flag("proxy-memory").deprecated).toBe("use --proxy-memory-request instead");
+    expect(flag("proxy-version").deprecated).toBeDefined();
   });
 });
 

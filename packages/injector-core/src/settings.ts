@@ -218,6 +218,34 @@ function flagPort(v: FlagInput): Parsed {
   return ok(number);
 }
 
+/**
+ * A comma-separated list of ports and inclusive port ranges (`22,8100-8102`), checked as Linkerd's
+ * `validateRangeSlice` checks the skip-ports flags: otherwise the bad token reaches linkerd-init's arguments.
+ */
+function flagPortRanges(v: FlagInput): Parsed {
+  const text = String(v);
+  if (text === "") return ok(text);
+  for (const token of text.split(",")) {
+    if (parsePortRange(token.trim()) === undefined) {
+      return bad(`"${token}" is not a port (0-65535) or a port range (lower-upper, e.g. 8100-8102)`);
+    }
+  }
+  return ok(text);
+}
+
+/** A user or group ID the pod's securityContext can hold (Kubernetes allows 0 to 2^31-1); `-1` where it means none. */
+const flagId =
+  (what: "user" | "group") =>
+  (v: FlagInput): Parsed => {
+    const number = Number(v);
+    const minimum = what === "group" ? -1 : 0;
+    if (!Number.isSafeInteger(number) || number < minimum || number > 2 ** 31 - 1) {
+      const none = what === "group" ? ", or -1 for none" : "";
+      return bad(`must be a ${what} ID, an integer from 0 to 2147483647${none}; got "${v}"`);
+    }
+    return ok(number);
+  };
+
 const flagInteger =
   (minimum: number) =>
   (v: FlagInput): Parsed => {
@@ -385,7 +413,7 @@ const SPECS = {
         type: "string",
         describe: "CPU the proxy requests",
         hidden: true,
-        deprecated: "use --proxy-cpu-request",
+        deprecated: "use --proxy-cpu-request instead",
         parse: flagCpuQuantity,
       },
     ],
@@ -480,7 +508,7 @@ const SPECS = {
         type: "string",
         describe: "Memory the proxy requests",
         hidden: true,
-        deprecated: "use --proxy-memory-request",
+        deprecated: "use --proxy-memory-request instead",
         parse: flagQuantity,
       },
     ],
@@ -506,7 +534,7 @@ const SPECS = {
     metricLabel: true,
     parse: int64,
     record: plain,
-    flags: [{ name: "proxy-uid", type: "integer", describe: "Run the proxy under this user ID", parse: flagInteger(-1) }],
+    flags: [{ name: "proxy-uid", type: "integer", describe: "Run the proxy under this user ID", parse: flagId("user") }],
   },
   gid: {
     path: "proxy.gid",
@@ -516,7 +544,7 @@ const SPECS = {
     parse: int64,
     // A negative group ID means "none" (spec §5.5): nothing to record.
     record: (v) => (typeof v === "number" && v >= 0 ? String(v) : undefined),
-    flags: [{ name: "proxy-gid", type: "integer", describe: "Run the proxy under this group ID", parse: flagInteger(-1) }],
+    flags: [{ name: "proxy-gid", type: "integer", describe: "Run the proxy under this group ID", parse: flagId("group") }],
   },
   proxyVersion: {
     path: "proxy.image.version",
@@ -525,7 +553,17 @@ const SPECS = {
     metricLabel: true,
     parse: text,
     record: plain,
-    flags: [{ name: "proxy-version", alias: "v", type: "string", describe: "Tag of the Linkerd proxy image", parse: flagText }],
+    flags: [
+      {
+        name: "proxy-version",
+        alias: "v",
+        type: "string",
+        describe: "Tag of the Linkerd proxy image",
+        hidden: true,
+        deprecated: "use --set proxy.image.version=VERSION instead",
+        parse: flagText,
+      },
+    ],
   },
   requireIdentity: {
     path: "proxy.requireIdentityOnInboundPorts",
@@ -539,7 +577,7 @@ const SPECS = {
         name: "require-identity-on-inbound-ports",
         type: "list",
         describe: "Inbound ports on which the proxy requires a client identity",
-        parse: flagText,
+        parse: flagPortRanges,
       },
     ],
   },
@@ -555,7 +593,7 @@ const SPECS = {
         name: "skip-inbound-ports",
         type: "list",
         describe: "Ports and port ranges (inclusive) that bypass the proxy on the way in",
-        parse: flagText,
+        parse: flagPortRanges,
       },
     ],
   },
@@ -587,7 +625,7 @@ const SPECS = {
         name: "skip-outbound-ports",
         type: "list",
         describe: "Ports and port ranges (inclusive) that bypass the proxy on the way out",
-        parse: flagText,
+        parse: flagPortRanges,
       },
     ],
   },

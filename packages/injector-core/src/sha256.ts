@@ -13,16 +13,14 @@ const K = new Uint32Array([
   0xc67178f2,
 ]);
 
-const cache = new Map<string, string>();
-
+/**
+ * Computed once per configuration (the trust anchors' hash, `linkerd.io/trust-root-sha256`), never per request.
+ *
+ * @example
+ * sha256Hex("") // "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+ */
 export function sha256Hex(text: string): string {
-  const hit = cache.get(text);
-  if (hit !== undefined) return hit;
-  const result = digest(new TextEncoder().encode(text));
-  // Trust anchors repeat on every request; a handful of entries is all the cache ever needs.
-  if (cache.size > 16) cache.clear();
-  cache.set(text, result);
-  return result;
+  return digest(new TextEncoder().encode(text));
 }
 
 function digest(bytes: Uint8Array): string {

@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { injectObject } from "./inject.js";
+import { injectAdmission } from "./admission.js";
+import { injectManifest, uninjectManifest } from "./manifest.js";
 import type { JsonValue } from "./types.js";
-import { uninjectObject } from "./uninject.js";
-import { resolveValues } from "./values.js";
-import { deepFreeze, TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
+import { deepFreeze, testConfiguration } from "./test-support/fixtures.js";
 
-const resolved = resolveValues([{ identityTrustAnchorsPEM: TEST_TRUST_ANCHORS }]);
-if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
-const values = resolved.values;
+const configuration = testConfiguration();
 
 const deployment = {
   apiVersion: "apps/v1",
@@ -21,7 +18,10 @@ const list = deepFreeze({ apiVersion: "v1", kind: "List", metadata: {}, items: [
 describe("Lists with null items", () => {
   for (const origin of ["cli", "webhook"] as const) {
     it(`reports each null item as a document without a kind, in item order (${origin})`, () => {
-      const result = injectObject(list, { origin, mode: "full", values });
+      const result =
+        origin === "cli"
+          ? injectManifest(list, { configuration, mode: "full" })
+          : injectAdmission(list, { configuration, namespace: "shop" });
       const reports = result.reports.map((r) => ({ missingKind: r.missingKind, kind: r.kind, outcome: r.outcome }));
       expect(reports).toEqual([
         { missingKind: true, kind: "", outcome: "skipped" },
@@ -32,7 +32,7 @@ describe("Lists with null items", () => {
   }
 
   it("keeps null items where they are and patches only the other items", () => {
-    const result = injectObject(list, { origin: "cli", mode: "full", values });
+    const result = injectManifest(list, { configuration, mode: "full" });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.patch.every((op) => op.path.startsWith("/items/1/"))).toBe(true);
     const items = (result.object as { items: JsonValue[] }).items;
@@ -42,7 +42,7 @@ describe("Lists with null items", () => {
   });
 
   it("reports null items on uninject too, leaving them untouched", () => {
-    const result = uninjectObject(list);
+    const result = uninjectManifest(list);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.reports.map((r) => r.missingKind)).toEqual([true, false, true]);
     expect(result.patch).toEqual([]);

@@ -1,32 +1,53 @@
+import type { Decision } from "./decision.js";
 import { isObject } from "./json.js";
 import { applyPatch } from "./patch.js";
+import { assembleReport } from "./report.js";
 import type { Issue, JsonValue, KubeObjectLike, PatchOperation, ResourceReport, TransformResult } from "./types.js";
+import type { Workload } from "./workload.js";
 
-export type One =
-  | { ok: true; patch: PatchOperation[]; report: ResourceReport }
-  | { ok: false; issues: Issue[]; report: ResourceReport };
+/** What a transform did to one object: its patch and outcome, or why it refused. */
+export type Effect =
+  | {
+      ok: true;
+      patch: PatchOperation[];
+      outcome: ResourceReport["outcome"];
+      layout?: "native" | "classic";
+      warnings?: readonly Issue[];
+    }
+  | { ok: false; issues: Issue[]; warnings?: readonly Issue[] };
+
+/** One object, read, decided on and transformed: the values its report and its share of the result come from. */
+export interface Transformed {
+  workload: Workload;
+  decision: Decision;
+  effect: Effect;
+}
 
 /**
- * Runs a per-object transform over a document: once, or once per item of a `List`, and assembles the result. A
- * `null` item is kept as it is (spec §5.2) but still gets its report, a document without a kind, as Linkerd's
- * `transformList` gives each item one: its CLI prints `document missing "kind" field, skipped` for it.
+ * Runs a per-object transform over a document: once, or once per item of a `List`, and assembles the result and
+ * the reports once, from the values the transform returned. A `null` item is kept as it is (spec §5.2) but still
+ * gets its report, a document without a kind, as Linkerd's `transformList` gives each item one: its CLI prints
+ * `document missing "kind" field, skipped` for it.
  */
 export function transformEach<T extends KubeObjectLike | JsonValue>(
   typed: T,
-  one: (object: JsonValue, root: readonly (string | number)[]) => One,
+  one: (object: JsonValue, root: readonly (string | number)[]) => Transformed,
 ): TransformResult<T> {
   // A typed object is read as the JSON data it is made of; the output is built by copying the input, so it has
   // the input's type.
   const input = typed as JsonValue;
   const items = isObject(input) && input["kind"] === "List" && Array.isArray(input["items"]) ? input["items"] : undefined;
-  const results = items
-    ? items.map((item, i) => one(item, ["items", i]))
-    : [one(input, [])];
-  const reports = results.map((r) => r.report);
-  const issues = results.flatMap((r) => (r.ok ? [] : r.issues));
+  const done = items ? items.map((item, i) => one(item, ["items", i])) : [one(input, [])];
+  const reports = done.map((d) => assembleReport(d.workload, d.decision, d.effect));
+  const issues = done.flatMap((d) => (d.effect.ok ? [] : d.effect.issues));
   if (issues.length > 0) return { ok: false, issues, reports };
-  const patch = results.flatMap((r) => (r.ok ? r.patch : []));
-  // The object is built on first read: the webhook needs only the patch, and building it is a good part of the work.
+  const patch = done.flatMap((d) => (d.effect.ok ? d.effect.patch : []));
+  return lazyResult(input, patch, reports);
+}
+
+/** A successful result whose object is built from the input and the patch the first time it is read. */
+function lazyResult<T>(input: JsonValue, patch: PatchOperation[], reports: ResourceReport[]): TransformResult<T> {
+  // The webhook needs only the patch, and building the object is a good part of the work.
   let object: T | undefined;
   return {
     ok: true,

@@ -2,19 +2,16 @@
  * Typed Kubernetes objects go in without casts and come out with their type: `tsc` checks this file (the core's
  * typecheck covers its tests), and the tests check that the runtime matches the types.
  */
-import type { V1Deployment } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod } from "@kubernetes/client-node";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { Pod } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
-import { injectObject } from "./inject.js";
+import { injectAdmission } from "./admission.js";
+import { injectManifest, reinjectManifest, uninjectManifest } from "./manifest.js";
 import type { JsonValue } from "./types.js";
-import { uninjectObject } from "./uninject.js";
-import { resolveValues } from "./values.js";
-import { TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
+import { testConfiguration } from "./test-support/fixtures.js";
 
-const resolved = resolveValues([{ identityTrustAnchorsPEM: TEST_TRUST_ANCHORS }]);
-if (!resolved.ok) throw new Error(JSON.stringify(resolved.issues));
-const options = { origin: "cli", mode: "full", values: resolved.values } as const;
+const options = { configuration: testConfiguration(), mode: "full" } as const;
 
 function modelsDeployment(): Deployment {
   return new Deployment({
@@ -29,7 +26,7 @@ function modelsDeployment(): Deployment {
 describe("typed inputs", () => {
   it("injects a kubernetes-models Deployment and returns a Deployment", () => {
     const input = modelsDeployment();
-    const result = injectObject(input, options);
+    const result = injectManifest(input, options);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const out: Deployment = result.object;
     expect(out).toBeInstanceOf(Deployment);
@@ -48,7 +45,7 @@ describe("typed inputs", () => {
         template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "web", image: "web" }] } },
       },
     };
-    const result = injectObject(input, options);
+    const result = injectManifest(input, options);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const created = result.object.metadata?.creationTimestamp;
     expect(created).toBeInstanceOf(Date);
@@ -59,17 +56,39 @@ describe("typed inputs", () => {
 
   it("uninjects a typed Pod back to an equal Pod", () => {
     const pod = new Pod({ metadata: { name: "p" }, spec: { containers: [{ name: "p", image: "p" }] } });
-    const injected = injectObject(pod, options);
+    const injected = injectManifest(pod, options);
     if (!injected.ok) throw new Error(JSON.stringify(injected.issues));
-    const result = uninjectObject(injected.object);
+    const result = uninjectManifest(injected.object);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     expect(result.object).toBeInstanceOf(Pod);
     expect(result.object.toJSON()).toEqual(pod.toJSON());
   });
 
+  it("re-injects a kubernetes-models Deployment, as the CLI does, and returns a Deployment", () => {
+    const result = reinjectManifest(modelsDeployment(), options);
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const again = reinjectManifest(result.object, options);
+    if (!again.ok) throw new Error(JSON.stringify(again.issues));
+    const out: Deployment = again.object;
+    expect(out).toBeInstanceOf(Deployment);
+    expect(out.toJSON()).toEqual(result.object.toJSON());
+  });
+
+  it("admits a @kubernetes/client-node V1Pod and returns a V1Pod", () => {
+    const pod: V1Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "p", image: "p" }] } };
+    const result = injectAdmission(pod, {
+      configuration: options.configuration,
+      namespace: "shop",
+      namespaceAnnotations: { "linkerd.io/inject": "enabled" },
+    });
+    if (!result.ok) throw new Error(JSON.stringify(result.issues));
+    const out: V1Pod = result.object;
+    expect(out.metadata?.labels?.["linkerd.io/workload-ns"]).toBe("shop");
+  });
+
   it("still takes and returns plain JSON values", () => {
     const input: JsonValue = { kind: "ConfigMap", metadata: { name: "c" } };
-    const result = injectObject(input, options);
+    const result = injectManifest(input, options);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const out: JsonValue = result.object;
     expect(out).toEqual(input);

@@ -2,6 +2,7 @@
  * Public types of the injector core. Everything here is plain data: the core takes objects and returns objects,
  * so that the webhook, the CLI and npm consumers share one behaviour.
  */
+import type { Configuration } from "./configuration.js";
 import type { ChartValues } from "./default-values.js";
 
 export type { ChartValues, ProxyParams, StringMap } from "./default-values.js";
@@ -161,30 +162,59 @@ export type ValueAt<P extends string, T = ChartValues> = P extends keyof T
       : JsonValue
     : JsonValue;
 
-/** Where an injection request comes from; decides the annotation logic and the extras of spec §1.3, §1.7, §6. */
-export type Origin = "cli" | "webhook";
-
-export interface InjectOptions {
-  origin: Origin;
-  /** `full`: the whole proxy spec (webhook, CLI `--manual`). `annotations`: CLI without `--manual`. */
-  mode: "full" | "annotations";
-  /** Resolved values (see `resolveValues`). */
-  values: Values;
-  /** Control-plane namespace (`-L/--linkerd-namespace`), default `linkerd`. */
-  linkerdNamespace?: string;
-  /** Value of `linkerd.io/created-by` in full mode, e.g. `linkerd/cli edge-26.8.3`. Omitted when absent. */
-  createdBy?: string;
-  /** Webhook: annotations of the object's Namespace (spec §1.3, §1.7). */
-  namespaceAnnotations?: Readonly<Record<string, string>>;
-  /** Webhook: the admission request's namespace (sets `linkerd.io/workload-ns` and the pod's namespace). */
-  requestNamespace?: string;
-  /** Webhook: the resolved owner of a Pod (spec §6.3), e.g. `{kind: "deployment", name: "web"}`. */
-  owner?: { kind: string; name: string };
-  /** CLI: `config.*` annotations from flags that differ from the base values (see `overrideAnnotations`). */
-  overrideAnnotations?: Readonly<Record<string, string>>;
+/**
+ * Options of `injectAdmission`: what the webhook knows of a Pod (or Service) under admission, besides the object.
+ * The webhook always renders the whole proxy, so there is no `mode`; flags' `overrideAnnotations` are the CLI's.
+ *
+ * @example
+ * const options: AdmissionOptions = { configuration, namespace: "shop", owner: { kind: "deployment", name: "web" } };
+ */
+export interface AdmissionOptions {
+  /** From `prepareConfiguration`, once per configuration. */
+  configuration: Configuration;
+  /**
+   * The admission request's namespace: the pod's `linkerd.io/workload-ns` (a Pod being created may name none in its
+   * metadata). Default: the object's `metadata.namespace`.
+   */
+  namespace?: string | undefined;
+  /** Annotations of that Namespace (spec §1.3, §1.7): its `linkerd.io/inject`, and settings the pod inherits. */
+  namespaceAnnotations?: Readonly<Record<string, string>> | undefined;
+  /** The Pod's resolved owner (spec §6.3), e.g. `{kind: "deployment", name: "web"}`: `linkerd.io/proxy-<kind>`. */
+  owner?: { kind: string; name: string } | undefined;
+  /** Value of `linkerd.io/created-by`, e.g. `linkerd/proxy-injector edge-26.8.3`. Omitted when absent. */
+  createdBy?: string | undefined;
+  mode?: never;
+  overrideAnnotations?: never;
 }
 
-/** The outcome of `injectObject` / `uninjectObject`; `T` is the input's type. */
+interface ManifestOptionsBase {
+  /** From `prepareConfiguration`, once per run. */
+  configuration: Configuration;
+  /** `config.*` annotations from flags that differ from the base values (see `overrideAnnotations`). */
+  overrideAnnotations?: Readonly<Record<string, string>> | undefined;
+  // A manifest has no admission request: a Namespace's annotations and an owner are the webhook's.
+  namespace?: never;
+  namespaceAnnotations?: never;
+  owner?: never;
+}
+
+/**
+ * Options of `injectManifest` and `reinjectManifest`, as `linkerd inject`: `full` renders the whole proxy spec
+ * (`--manual`); `annotations` only annotates the workloads for the webhook, so it writes no `linkerd.io/created-by`.
+ *
+ * @example
+ * const manual: ManifestOptions = { configuration, mode: "full", createdBy: "my-tool 1.0" };
+ * const annotate: ManifestOptions = { configuration, mode: "annotations", overrideAnnotations: { "config.linkerd.io/admin-port": "9999" } };
+ */
+export type ManifestOptions =
+  | (ManifestOptionsBase & {
+      mode: "full";
+      /** Value of `linkerd.io/created-by`, e.g. `linkerd/cli edge-26.8.3`. Omitted when absent. */
+      createdBy?: string | undefined;
+    })
+  | (ManifestOptionsBase & { mode: "annotations"; createdBy?: never });
+
+/** The outcome of an injection or uninjection; `T` is the input's type. */
 export type TransformResult<T = JsonValue> =
   | {
       ok: true;
@@ -195,7 +225,10 @@ export type TransformResult<T = JsonValue> =
        * not change the input before reading it.
        */
       readonly object: T;
-      /** RFC 6902 patch from the input to `object`, in Linkerd's op order (spec §6.5). */
+      /**
+       * RFC 6902 patch from the input to `object`, in Linkerd's op order (spec §6.5). Its values may be parts of the
+       * configuration, which are frozen: copy one before changing it.
+       */
       patch: PatchOperation[];
       /** One report per object (one per item of a `List`). */
       reports: ResourceReport[];

@@ -2,9 +2,8 @@ import { CONTROL_PLANE_COMPONENT_LABEL, INJECT_ANNOTATION } from "./annotations.
 import { decide } from "./decision.js";
 import { isObject, stringMap } from "./json.js";
 import { pointer } from "./patch.js";
-import { transformEach, type One } from "./transform.js";
+import { transformEach, type Transformed } from "./transform.js";
 import type { JsonObject, JsonValue, KubeObjectLike, PatchOperation, TransformResult } from "./types.js";
-import { DEFAULT_VALUES } from "./values.js";
 import { readWorkload, str } from "./workload.js";
 
 // Linkerd leaves linkerd-network-validator, linkerd-debug and linkerd-podinfo behind (spec §5.7), so that injecting
@@ -22,20 +21,17 @@ const PROXY_VOLUMES = new Set([
  * Removes what Linkerd's injection added (spec §5.7): the proxy and init containers, their volumes, and the
  * `linkerd.io*` labels and annotations (except `linkerd.io/inject: disabled`). Unlike Linkerd, it also removes
  * `linkerd-debug`, `linkerd-network-validator` and `linkerd-podinfo`. Lists, maps and template metadata emptied by
- * the removal are removed too, so that uninjecting an injected object gives back the original.
- *
- * @example
- * const r = uninjectObject(injectedDeployment);
- * if (r.ok) r.reports[0]?.outcome; // "uninjected"
+ * the removal are removed too, so that uninjecting an injected object gives back the original. (`uninjectManifest`
+ * adds the canonical removals the CLI prints with.)
  */
-export function uninjectObject<T extends KubeObjectLike | JsonValue>(input: T): TransformResult<T> {
+export function uninject<T extends KubeObjectLike | JsonValue>(input: T): TransformResult<T> {
   return transformEach(input, uninjectOne);
 }
 
-function uninjectOne(input: JsonValue, root: readonly (string | number)[]): One {
+function uninjectOne(input: JsonValue, root: readonly (string | number)[]): Transformed {
   const workload = readWorkload(input);
-  const report = decide(workload, { origin: "cli", values: DEFAULT_VALUES, namespaceAnnotations: {} });
-  report.outcome = "skipped";
+  // The report says what Linkerd's checks make of the object, as the CLI's would (the token projection's default).
+  const decision = decide(workload, { origin: "cli", tokenProjection: true, namespaceAnnotations: {} });
   const ops: PatchOperation[] = [];
   let changed = false;
   const hasTemplate = workload.templatePath !== undefined;
@@ -62,8 +58,7 @@ function uninjectOne(input: JsonValue, root: readonly (string | number)[]): One 
     changed ||= removed.some((r) => r.count > 0);
     ops.push(...removeNamed(spec["volumes"], [...template, "spec", "volumes"], (n) => PROXY_VOLUMES.has(n)).ops);
   }
-  if (changed) report.outcome = "uninjected";
-  return { ok: true, patch: ops, report };
+  return { workload, decision, effect: { ok: true, patch: ops, outcome: changed ? "uninjected" : "skipped" } };
 }
 
 function stripMetadata(

@@ -1,5 +1,5 @@
 import { CHART_DEFAULTS, FREE_FORM, LINKERD_VERSION } from "./default-values.js";
-import { clone, isObject, jsonType } from "./json.js";
+import { clone, deepFreeze, isObject, jsonType } from "./json.js";
 import type { Issue, JsonObject, JsonValue, PathTo, ValueAt, ValuePath, Values, ValuesResult } from "./types.js";
 
 export { LINKERD_VERSION };
@@ -121,21 +121,13 @@ function shapeProblem(value: JsonValue, depth: number, leaf: FreeForm["leaf"], p
   return undefined;
 }
 
-const splitCache = new Map<string, readonly string[]>();
-
 /** Splits a dotted values path; `\.` keeps a dot inside a key (as Helm's `--set` does). */
 export function splitPath(path: string): readonly string[] {
-  let parts = splitCache.get(path);
-  if (parts === undefined) {
-    parts = Object.freeze(splitUncached(path));
-    // The core reads a fixed set of paths; the bound only guards against callers with unbounded ones.
-    if (splitCache.size > 512) splitCache.clear();
-    splitCache.set(path, parts);
-  }
-  return parts;
+  // Paths written in code have no escapes: the plain split is the common, fast case.
+  return path.includes("\\") ? splitEscaped(path) : path.split(".");
 }
 
-function splitUncached(path: string): string[] {
+function splitEscaped(path: string): string[] {
   const parts: string[] = [];
   let current = "";
   for (let i = 0; i < path.length; i++) {
@@ -184,7 +176,19 @@ export function checkValuePath(
  * getValue(DEFAULT_VALUES, "proxy.ports.admin") // 4191
  */
 export function getValue<P extends ValuePath>(values: Readonly<Values>, path: P): ValueAt<P> | null | undefined {
-  return lookUp(values, splitPath(path)) as ValueAt<P> | null | undefined;
+  if (path.includes("\\")) return lookUp(values, splitEscaped(path)) as ValueAt<P> | null | undefined;
+  // Walked part by part without splitting: the renderer reads a hundred settings per pod whose annotations override
+  // some, and the list each split would allocate is a good part of the cost.
+  let node: JsonValue | undefined = values as JsonObject;
+  let start = 0;
+  for (;;) {
+    const dot = path.indexOf(".", start);
+    const part = dot === -1 ? path.slice(start) : path.slice(start, dot);
+    if (!isObject(node) || !Object.hasOwn(node, part)) return undefined;
+    node = node[part];
+    if (dot === -1) return node as ValueAt<P> | null | undefined;
+    start = dot + 1;
+  }
 }
 
 function lookUp(values: Readonly<Values>, parts: readonly string[]): JsonValue | undefined {
@@ -277,12 +281,4 @@ export function readNumber(values: Readonly<Values>, path: PathTo<number>): numb
 
 export function readBoolean(values: Readonly<Values>, path: PathTo<boolean>): boolean {
   return getValue(values, path) === true;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null) {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

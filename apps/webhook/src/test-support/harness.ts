@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { resolveValues, type Values } from "@l5d-injector/injector-core";
+import { prepareConfiguration, resolveValues, type Configuration, type Values } from "@l5d-injector/injector-core";
 import { Registry } from "prom-client";
 import { parse as parseYaml } from "yaml";
 import type { AppDeps } from "../app.js";
@@ -81,6 +81,13 @@ export function linkerdTestValues(extra: Record<string, unknown> = {}): Values {
   return resolved.values;
 }
 
+/** Values prepared as the config store prepares them, for a control plane in `linkerdNamespace`. */
+export function testConfiguration(values: Values = linkerdTestValues(), linkerdNamespace = "linkerd"): Configuration {
+  const prepared = prepareConfiguration(values, { linkerdNamespace });
+  if (!prepared.ok) throw new Error(`test values: ${JSON.stringify(prepared.issues)}`);
+  return prepared.configuration;
+}
+
 export interface Harness {
   deps: AppDeps;
   events: WebhookEvent[];
@@ -104,7 +111,7 @@ export function makeHarness(options: {
   let now = 1000;
   const snapshot: ConfigSnapshot = options.snapshot ?? {
     ok: true,
-    values: options.values ?? linkerdTestValues(),
+    configuration: testConfiguration(options.values, options.linkerdNamespace),
     nativeSidecars: true,
   };
   const deps: AppDeps = {
@@ -112,7 +119,6 @@ export function makeHarness(options: {
     lookups: options.lookups,
     events: { record: (event) => events.push(event) },
     metrics: createMetrics(registry),
-    linkerdNamespace: options.linkerdNamespace ?? "linkerd",
     createdBy: "l5d-injector/webhook 0.1.0",
     logger,
     clock: () => now,

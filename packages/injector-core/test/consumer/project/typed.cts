@@ -9,8 +9,9 @@ const deployment = new models.Deployment({
   spec: { selector: {}, template: { spec: { containers: [{ name: "web", image: "web" }] } } },
 });
 const values = core.resolveValues([{ identityTrustAnchorsPEM: "pem" }]);
-if (values.ok) {
-  const result = core.injectObject(deployment, { origin: "cli", mode: "full", values: values.values });
+const prepared = values.ok ? core.prepareConfiguration(values.values) : undefined;
+if (prepared?.ok) {
+  const result = core.injectManifest(deployment, { configuration: prepared.configuration, mode: "full" });
   if (result.ok) {
     const template: IPodTemplateSpec | undefined = result.object.spec?.template;
     const same: models.Deployment = result.object;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { A, NAMESPACE_INHERITED, PROXY_ANNOTATIONS } from "./settings.js";
-import { applyOverrides, isValidProxyAnnotationValue } from "./config.js";
+import { applyOverrides, isValidProxyAnnotationValue } from "./annotation-overrides.js";
 import type { JsonObject } from "./types.js";
 import { DEFAULT_VALUES } from "./values.js";
 

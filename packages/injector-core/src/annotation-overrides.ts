@@ -7,6 +7,8 @@ import { objects, str } from "./workload.js";
 /** Values after the workload's `config.*` annotations were applied (Linkerd's `applyAnnotationOverrides`). */
 export interface ProxyConfig {
   values: Values;
+  /** Whether an annotation set a value: if not, `values` are the base values and what was prepared from them holds. */
+  changed: boolean;
   debugSidecar: boolean;
   warnings: Issue[];
 }
@@ -25,24 +27,7 @@ export function applyOverrides(
   podSpec: JsonObject,
   additionalEnvLayers: readonly string[] = [],
 ): ProxyConfig {
-  // Copy-on-write: the maps along a changed path are copied once, so the base values are shared, never changed.
-  const fresh = new WeakSet<JsonObject>();
-  const values = { ...base } as JsonObject;
-  fresh.add(values);
-  const set = (path: ValuePath, value: JsonValue) => {
-    const parts = splitPath(path);
-    let node = values;
-    for (const part of parts.slice(0, -1)) {
-      const next = node[part];
-      if (!isObject(next) || !fresh.has(next)) {
-        const copy: JsonObject = isObject(next) ? { ...next } : {};
-        fresh.add(copy);
-        node[part] = copy;
-      }
-      node = node[part] as JsonObject;
-    }
-    node[parts[parts.length - 1] as string] = value;
-  };
+  const copy = copyOnWrite(base);
   const warnings: Issue[] = [];
   const warn = (key: string, message: string) => warnings.push({ code: "invalid_annotation", path: [key], message });
   let debugSidecar = false;
@@ -57,7 +42,7 @@ export function applyOverrides(
     for (const message of parsed.warnings ?? []) warn(key, message);
     // The debug sidecar is the one setting that is not a value: its annotation alone turns the container on.
     if (setting.path === null) debugSidecar = parsed.value === true;
-    for (const change of settingChanges(setting, parsed.value)) set(change.path, change.value);
+    for (const change of settingChanges(setting, parsed.value)) copy.set(change.path, change.value);
   };
 
   for (const key of Object.keys(annotations)) {
@@ -70,11 +55,39 @@ export function applyOverrides(
     if (key !== undefined) read(setting, key);
   }
   if (additionalEnvLayers.length > 0) {
-    const configured = getValue(values as Values, "proxy.additionalEnv");
-    set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
+    const configured = getValue(copy.values(), "proxy.additionalEnv");
+    copy.set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
   }
-  // Every value set above is of its setting's type.
-  return { values: values as Values, debugSidecar, warnings };
+  return { values: copy.values(), changed: copy.changed(), debugSidecar, warnings };
+}
+
+/**
+ * Values changed path by path without touching `base`: the maps along a changed path are copied once, the rest is
+ * shared. Most pods change nothing, and keep the base values and what was prepared from them.
+ */
+function copyOnWrite(base: Values): { set: (path: ValuePath, value: JsonValue) => void; values: () => Values; changed: () => boolean } {
+  const fresh = new WeakSet<JsonObject>();
+  let values: JsonObject | undefined;
+  const set = (path: ValuePath, value: JsonValue) => {
+    if (values === undefined) {
+      values = { ...base } as JsonObject;
+      fresh.add(values);
+    }
+    const parts = splitPath(path);
+    let node = values;
+    for (const part of parts.slice(0, -1)) {
+      const next = node[part];
+      if (!isObject(next) || !fresh.has(next)) {
+        const copy: JsonObject = isObject(next) ? { ...next } : {};
+        fresh.add(copy);
+        node[part] = copy;
+      }
+      node = node[part] as JsonObject;
+    }
+    node[parts[parts.length - 1] as string] = value;
+  };
+  // Every value set is of its setting's type.
+  return { set, values: () => (values ?? base) as Values, changed: () => values !== undefined };
 }
 
 const SPELLED_SEVERAL_WAYS: readonly Setting[] = Object.values(SETTINGS).filter((s) => s.legacy.length > 0);

@@ -1,0 +1,243 @@
+/**
+ * The command table: every command and flag the CLI has, as data. Parsing (`cli.ts`), help (`help.ts`) and shell
+ * completion (`completion.ts`) are derived from it. The flags are `linkerd`'s (cli/cmd/root.go, inject.go,
+ * uninject.go, options.go, version.go at the Linkerd version the core implements), the proxy flags come from the
+ * core's settings registry, and the few additions (`--values`, `--set`, `--diff`, `-o patch`) say so in their help.
+ */
+import { PROXY_FLAGS, type Flag } from "@l5d-injector/injector-core";
+import type { FlagDef, FlagKind } from "./flags.js";
+
+export const PROGRAM = "l5d-injector";
+
+export interface CommandDef {
+  readonly name: string;
+  readonly summary: string;
+  /** The usage line after the program name. */
+  readonly usage: string;
+  readonly description: string;
+  readonly examples: readonly string[];
+  /** Flag groups, in help order. */
+  readonly groups: ReadonlyArray<{ title: string; flags: readonly FlagDef[] }>;
+  /** What shell completion offers for positionals. */
+  readonly positionals: "file" | "shells" | "commands" | "none";
+}
+
+const HELP: FlagDef = { name: "help", short: "h", kind: "bool", usage: "Help for this command" };
+
+/** Linkerd's persistent flags: accepted before or after the command. */
+export function globalFlags(linkerdNamespace: string): FlagDef[] {
+  return [
+    { name: "api-addr", kind: "string", usage: "Override kubeconfig and communicate directly with the control plane at host:port (accepted for compatibility; inject and uninject do not use it, as in Linkerd)" },
+    { name: "as", kind: "string", usage: "Username to impersonate for Kubernetes operations" },
+    { name: "as-group", kind: "stringArray", usage: "Group to impersonate for Kubernetes operations (repeatable)" },
+    {
+      name: "cni-namespace",
+      kind: "string",
+      defaultText: "linkerd-cni",
+      usage: "Namespace in which the Linkerd CNI plugin is installed (accepted for compatibility; inject does not use it, as in Linkerd)",
+    },
+    { name: "context", kind: "string", usage: "Name of the kubeconfig context to use" },
+    { name: "kubeconfig", kind: "string", usage: "Path to the kubeconfig file to use for CLI requests", complete: "file" },
+    {
+      name: "linkerd-namespace",
+      short: "L",
+      kind: "string",
+      defaultText: linkerdNamespace,
+      usage: "Namespace in which Linkerd is installed ($LINKERD_NAMESPACE)",
+    },
+    { name: "verbose", kind: "bool", usage: "Print every check of the report, and a stack trace on an internal error" },
+  ];
+}
+
+function outputFlag(what: string): FlagDef {
+  return {
+    name: "output",
+    short: "o",
+    kind: "string",
+    defaultText: "yaml",
+    choices: ["yaml", "json", "patch"],
+    usage: `Output format: yaml, json, or patch (one JSON line per document: its kind, namespace, name and the RFC 6902 patch that ${what})`,
+  };
+}
+
+function diffFlag(what: string): FlagDef {
+  return { name: "diff", kind: "bool", usage: `Print a unified diff of the ${what} documents against the input (applies with patch -p0 or git apply)` };
+}
+
+const KIND: Readonly<Record<Flag["type"], FlagKind>> = { string: "string", integer: "int", boolean: "bool", list: "stringSlice" };
+
+/** Flags whose default comes from the environment, as in Linkerd (main.ts reads it). */
+const ENVIRONMENT: Readonly<Record<string, string>> = { registry: "LINKERD_DOCKER_REGISTRY" };
+
+/** The core's proxy flags as command-line flags. */
+export const PROXY_FLAG_DEFS: readonly FlagDef[] = PROXY_FLAGS.map((flag) => ({
+  name: flag.name,
+  ...(flag.alias === undefined ? {} : { short: flag.alias }),
+  kind: KIND[flag.type],
+  usage:
+    flag.describe +
+    (flag.type === "list" ? " (comma-separated, repeatable)" : "") +
+    (ENVIRONMENT[flag.name] === undefined ? "" : ` ($${ENVIRONMENT[flag.name]})`),
+  ...(flag.choices === undefined ? {} : { choices: flag.choices }),
+  // pflag hides deprecated flags from help.
+  ...(flag.hidden === true || flag.deprecated !== undefined ? { hidden: true } : {}),
+  ...(flag.deprecated === undefined ? {} : { deprecated: flag.deprecated }),
+}));
+
+const INJECT_FLAGS: readonly FlagDef[] = [
+  {
+    name: "manual",
+    kind: "bool",
+    usage: "Include the proxy sidecar container spec in the output (the proxy injector won't pick it up, so config annotations aren't supported)",
+  },
+  {
+    name: "ignore-cluster",
+    kind: "bool",
+    usage: "Ignore the current Kubernetes cluster: use Linkerd's built-in defaults instead of the cluster's linkerd-config",
+  },
+  outputFlag("turns the input document into the output"),
+  diffFlag("injected"),
+  {
+    name: "values",
+    kind: "stringArray",
+    valueName: "FILE",
+    complete: "file",
+    usage: "Linkerd values (YAML or JSON), or the linkerd-config ConfigMap itself, instead of the cluster's; repeatable, merged in order (not a Linkerd flag)",
+  },
+  {
+    name: "set",
+    kind: "stringArray",
+    valueName: "PATH=VALUE",
+    usage: "Override one Linkerd value, e.g. proxy.ports.admin=1234; repeatable (not a Linkerd flag)",
+  },
+  { name: "disable-identity", kind: "bool", hidden: true, usage: "No longer supported: identity is always required" },
+];
+
+export function commands(linkerdNamespace: string): { root: CommandDef; all: readonly CommandDef[] } {
+  const globals = globalFlags(linkerdNamespace);
+  const inject: CommandDef = {
+    name: "inject",
+    summary: "Add the Linkerd proxy to a Kubernetes config",
+    usage: "inject [flags] CONFIG-FILE",
+    description:
+      "Add the Linkerd proxy to a Kubernetes config.\n\nYou can inject resources contained in a single file, inside a folder and its\nsub-folders (.yaml, .yml and .json files), or coming from stdin (-) or an https URL.",
+    examples: [
+      "# Inject all the deployments in the default namespace.",
+      `kubectl get deploy -o yaml | ${PROGRAM} inject - | kubectl apply -f -`,
+      "",
+      "# Render the proxy into the manifests, offline, with the cluster's configuration saved earlier.",
+      `kubectl -n linkerd get cm linkerd-config -o yaml > linkerd-config.yaml`,
+      `${PROGRAM} inject --manual --values linkerd-config.yaml deployment.yml`,
+      "",
+      "# Inject all the resources inside a folder and its sub-folders.",
+      `${PROGRAM} inject <folder> | kubectl apply -f -`,
+      "",
+      "# Review what injection changes, in CI.",
+      `${PROGRAM} inject --manual --values linkerd-config.yaml --diff manifests/`,
+    ],
+    groups: [
+      { title: "Flags", flags: [...INJECT_FLAGS, HELP] },
+      { title: "Proxy flags (applied only when given; without --manual they become config.linkerd.io annotations)", flags: PROXY_FLAG_DEFS },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "file",
+  };
+  const uninject: CommandDef = {
+    name: "uninject",
+    summary: "Remove the Linkerd proxy from a Kubernetes config",
+    usage: "uninject [flags] CONFIG-FILE",
+    description:
+      "Remove the Linkerd proxy from a Kubernetes config.\n\nYou can uninject resources contained in a single file, inside a folder and its\nsub-folders (.yaml, .yml and .json files), or coming from stdin (-) or an https URL.",
+    examples: [
+      "# Uninject all the deployments in the default namespace.",
+      `kubectl get deploy -o yaml | ${PROGRAM} uninject - | kubectl apply -f -`,
+      "",
+      "# Download a resource and uninject it through stdin.",
+      `curl http://url.to/yml | ${PROGRAM} uninject - | kubectl apply -f -`,
+      "",
+      "# Uninject all the resources inside a folder and its sub-folders.",
+      `${PROGRAM} uninject <folder> | kubectl apply -f -`,
+    ],
+    groups: [
+      { title: "Flags", flags: [outputFlag("turns the input document into the output"), diffFlag("uninjected"), HELP] },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "file",
+  };
+  const version: CommandDef = {
+    name: "version",
+    summary: "Print the client and server version information",
+    usage: "version [flags]",
+    description:
+      "Print this CLI's version and the Linkerd version it implements, then the Linkerd version of the cluster\n(the linkerdVersion of its linkerd-config), unless --client is given.",
+    examples: [`${PROGRAM} version --client`],
+    groups: [
+      {
+        title: "Flags",
+        flags: [
+          { name: "client", kind: "bool", usage: "Print the client version only" },
+          { name: "short", kind: "bool", usage: "Print the version numbers only" },
+          HELP,
+        ],
+      },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "none",
+  };
+  const completion: CommandDef = {
+    name: "completion",
+    summary: "Output shell completion code for the specified shell (bash, zsh or fish)",
+    usage: "completion [bash|zsh|fish]",
+    description: "Output shell completion code for the specified shell (bash, zsh or fish).",
+    examples: [
+      "# bash: load completion into the current shell, or install it",
+      `source <(${PROGRAM} completion bash)`,
+      `${PROGRAM} completion bash > /etc/bash_completion.d/${PROGRAM}`,
+      "",
+      "# zsh: into a directory on $fpath",
+      `${PROGRAM} completion zsh > "\${fpath[1]}/_${PROGRAM}"`,
+      "",
+      "# fish",
+      `${PROGRAM} completion fish > ~/.config/fish/completions/${PROGRAM}.fish`,
+    ],
+    groups: [
+      { title: "Flags", flags: [HELP] },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "shells",
+  };
+  const help: CommandDef = {
+    name: "help",
+    summary: "Help about any command",
+    usage: "help [command]",
+    description: "Help provides help for any command in the application.",
+    examples: [],
+    groups: [
+      { title: "Flags", flags: [HELP] },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "commands",
+  };
+  const root: CommandDef = {
+    name: "",
+    summary: "",
+    usage: "[command]",
+    description:
+      `${PROGRAM} adds the Linkerd proxy to Kubernetes manifests, or takes it out again: a drop-in for\n\`linkerd inject\` and \`linkerd uninject\`.`,
+    examples: [],
+    groups: [
+      {
+        title: "Flags",
+        flags: [HELP, { name: "version", kind: "bool", usage: "Print the version (as version --client)" }],
+      },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "commands",
+  };
+  return { root, all: [inject, uninject, version, completion, help] };
+}
+
+/** Every flag a command accepts. */
+export function flagsOf(command: CommandDef): FlagDef[] {
+  return command.groups.flatMap((group) => group.flags);
+}
