@@ -11,6 +11,8 @@
 #      IMAGE_BUILDER   docker or buildah, to choose instead of detecting
 #      IMAGE_CACHE     where the local base's root filesystem is cached
 #                      (default ${XDG_CACHE_HOME:-$HOME/.cache}/l5d-injector-image)
+#      IMAGE_PRUNE=1   buildah: remove the build's intermediate images afterwards (its layer cache). With vfs
+#                      every layer is a full copy, 3-6 GB a build; CI prunes, a laptop may keep them for speed.
 # The last line printed is the image's name.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -111,4 +113,8 @@ case $builder in
   *) say "unknown IMAGE_BUILDER $builder (docker or buildah)"; exit 1 ;;
 esac
 say "built $IMAGE with $builder in $(($(date +%s) - start)) s"
+if [[ $builder == buildah && ${IMAGE_PRUNE:-} == 1 ]]; then
+  "${BUILDAH[@]}" rmi --prune >/dev/null
+  say "pruned buildah's intermediate images"
+fi
 echo "$IMAGE"

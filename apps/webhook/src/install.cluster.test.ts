@@ -45,6 +45,8 @@ let apiPort: number;
 let linkerdObjects: Kube[] = [];
 const processes: ChildProcess[] = [];
 const servers: Server[] = [];
+/** The buildah working container of the image test, removed however the test ends. */
+let buildContainer: string | undefined;
 
 interface Kube {
   apiVersion: string;
@@ -198,8 +200,16 @@ metadata:
   await applyText(linkerdObjects.map((o) => stringify(o)).join("---\n"));
 }, 900_000);
 
+async function removeBuildContainer(): Promise<void> {
+  if (buildContainer === undefined) return;
+  await run("buildah", [...BUILDAH, "umount", buildContainer]).catch(() => undefined);
+  await run("buildah", [...BUILDAH, "rm", buildContainer]).catch(() => undefined);
+  buildContainer = undefined;
+}
+
 afterAll(async () => {
   for (const child of processes) if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+  await removeBuildContainer();
   for (const server of servers) server.close();
   if (dir !== undefined) {
     await run(DOWN, [join(dir, "cp")]).catch(() => undefined);
@@ -455,7 +465,7 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
     );
 
     // The image's root filesystem, and its configuration (entrypoint, environment).
-    const buildContainer = (await run("buildah", [...BUILDAH, "from", "--pull-never", IMAGE])).stdout.trim();
+    buildContainer = (await run("buildah", [...BUILDAH, "from", "--pull-never", IMAGE])).stdout.trim();
     const root = (await run("buildah", [...BUILDAH, "mount", buildContainer])).stdout.trim();
     const config = (JSON.parse((await run("buildah", [...BUILDAH, "inspect", "--type", "image", IMAGE], { maxBuffer: 16 * 1024 * 1024 })).stdout) as {
       OCIv1: { config: { Entrypoint: string[]; Env: string[]; User: string } };
@@ -547,8 +557,7 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
       expect(log).not.toMatch(/"level":"(error|fatal)"|level=(error|fatal)/);
     } finally {
       for (const child of processes.splice(0)) if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
-      await run("buildah", [...BUILDAH, "umount", buildContainer]).catch(() => undefined);
-      await run("buildah", [...BUILDAH, "rm", buildContainer]).catch(() => undefined);
+      await removeBuildContainer();
     }
 
     // Giving back is the same command with Linkerd's image: the pod template is Linkerd's again.
