@@ -95,6 +95,7 @@ function inline(value: JsonValue, column: number, style: EmitStyle): string[] {
  * break (more would need keep chomping, which would also swallow the blank lines that follow the block).
  */
 function literalBlockFits(value: string): boolean {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters a literal block cannot hold.
   if (!value.includes("\n") || /[\t\r\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(value)) return false;
   if (value.endsWith("\n\n") || value === "\n") return false;
   const lines = (value.endsWith("\n") ? value.slice(0, -1) : value).split("\n");
@@ -138,6 +139,7 @@ function plainFits(text: string): boolean {
   if (/^\s|\s$/.test(text) || text.includes(": ") || text.includes(" #") || text.endsWith(":")) return false;
   // Only printable characters, no line breaks or tabs (YAML allows some of these in plain scalars; quoting them is
   // simpler than proving where).
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters a plain scalar cannot hold.
   return !/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(text);
 }
 

@@ -34,8 +34,7 @@ function samples(text: string, name: string): Array<{ labels: Record<string, str
     const labelText = m[1] as string;
     const parsed: Record<string, string> = {};
     const pair = /([a-z_]+)="((?:[^"\\]|\\.)*)"(,|$)/gy;
-    let match: RegExpExecArray | null;
-    while ((match = pair.exec(labelText)) !== null) {
+    for (let match = pair.exec(labelText); match !== null; match = pair.exec(labelText)) {
       parsed[match[1] as string] = (match[2] as string).replace(/\\(.)/g, (_, c: string) => (c === "n" ? "\n" : c));
       if (pair.lastIndex === labelText.length) break;
     }

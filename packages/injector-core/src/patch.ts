@@ -25,7 +25,7 @@ export function pointer(...segments: readonly (string | number)[]): string {
   return segments.map((s) => `/${escapePointerSegment(String(s))}`).join("");
 }
 
-function unescape(segment: string): string {
+function unescapePointerSegment(segment: string): string {
   return segment.includes("~") ? segment.replace(/~1/g, "/").replace(/~0/g, "~") : segment;
 }
 
@@ -72,7 +72,7 @@ function applyOps(doc: JsonValue, patch: readonly PatchOperation[], own: <T exte
       root = own(clone(op.value));
       continue;
     }
-    const tokens = op.path.split("/").slice(1).map(unescape);
+    const tokens = op.path.split("/").slice(1).map(unescapePointerSegment);
     const last = tokens.pop() as string;
     let parent: JsonValue = root;
     for (const t of tokens) {

@@ -43,7 +43,7 @@ const container = (volumes: string[]) =>
   fc.record(
     {
       name: dnsLabel,
-      image: fc.constantFrom("nginx:1.27", "example/app@sha256:" + "a".repeat(64), "busybox"),
+      image: fc.constantFrom("nginx:1.27", `example/app@sha256:${"a".repeat(64)}`, "busybox"),
       ports: fc.uniqueArray(port, { maxLength: 4, selector: (p) => p.name ?? `#${p.containerPort}` }),
       readinessProbe: probe,
       livenessProbe: probe,
