@@ -11,7 +11,11 @@ const server = https.createServer({ cert: readFileSync(cert), key: readFileSync(
     const review = JSON.parse(Buffer.concat(chunks).toString());
     res.setHeader("content-type", "application/json");
     res.end(
-      JSON.stringify({ apiVersion: review.apiVersion, kind: review.kind, response: { uid: review.request.uid, allowed: true } }),
+      JSON.stringify({
+        apiVersion: review.apiVersion,
+        kind: review.kind,
+        response: { uid: review.request.uid, allowed: true },
+      }),
     );
   });
 });

@@ -27,17 +27,52 @@ const CONCURRENCY = 4;
 
 // Every config.linkerd.io annotation the injector reads (spec §2.2).
 const CONFIG_KEYS = [
-  "admin-port", "control-port", "enable-debug-sidecar", "enable-external-profiles", "image-pull-policy", "inbound-port",
-  "outbound-port", "pod-inbound-ports", "proxy-cpu-limit", "proxy-cpu-request", "proxy-cpu-ratio-limit", "proxy-image",
-  "proxy-admin-shutdown", "proxy-log-format", "proxy-log-level", "proxy-log-http-headers", "proxy-memory-limit",
-  "proxy-memory-request", "proxy-ephemeral-storage-limit", "proxy-ephemeral-storage-request", "proxy-uid", "proxy-gid",
-  "proxy-version", "proxy-require-identity-inbound-ports", "skip-inbound-ports", "opaque-ports", "skip-outbound-ports",
-  "proxy-metrics-hostname-labels", "proxy-outbound-connect-timeout", "proxy-inbound-connect-timeout", "proxy-await",
-  "default-inbound-policy", "skip-subnets", "access-log", "shutdown-grace-period",
-  "proxy-outbound-discovery-cache-unused-timeout", "proxy-inbound-discovery-cache-unused-timeout",
-  "proxy-disable-outbound-protocol-detect-timeout", "proxy-disable-inbound-protocol-detect-timeout",
-  "proxy-enable-native-sidecar", "proxy-additional-env", "debug-image", "debug-image-version", "debug-image-pull-policy",
-  "close-wait-timeout", "enable-gateway",
+  "admin-port",
+  "control-port",
+  "enable-debug-sidecar",
+  "enable-external-profiles",
+  "image-pull-policy",
+  "inbound-port",
+  "outbound-port",
+  "pod-inbound-ports",
+  "proxy-cpu-limit",
+  "proxy-cpu-request",
+  "proxy-cpu-ratio-limit",
+  "proxy-image",
+  "proxy-admin-shutdown",
+  "proxy-log-format",
+  "proxy-log-level",
+  "proxy-log-http-headers",
+  "proxy-memory-limit",
+  "proxy-memory-request",
+  "proxy-ephemeral-storage-limit",
+  "proxy-ephemeral-storage-request",
+  "proxy-uid",
+  "proxy-gid",
+  "proxy-version",
+  "proxy-require-identity-inbound-ports",
+  "skip-inbound-ports",
+  "opaque-ports",
+  "skip-outbound-ports",
+  "proxy-metrics-hostname-labels",
+  "proxy-outbound-connect-timeout",
+  "proxy-inbound-connect-timeout",
+  "proxy-await",
+  "default-inbound-policy",
+  "skip-subnets",
+  "access-log",
+  "shutdown-grace-period",
+  "proxy-outbound-discovery-cache-unused-timeout",
+  "proxy-inbound-discovery-cache-unused-timeout",
+  "proxy-disable-outbound-protocol-detect-timeout",
+  "proxy-disable-inbound-protocol-detect-timeout",
+  "proxy-enable-native-sidecar",
+  "proxy-additional-env",
+  "debug-image",
+  "debug-image-version",
+  "debug-image-pull-policy",
+  "close-wait-timeout",
+  "enable-gateway",
 ].map((k) => `config.linkerd.io/${k}`);
 
 function freePort() {
@@ -55,10 +90,22 @@ function freePort() {
 async function startWebhook() {
   const port = await freePort();
   const metricsPort = await freePort();
-  const child = spawn(process.execPath, [join(root, "apps/webhook/dist/main.js"), "--dev",
-    "--addr", `127.0.0.1:${port}`, "--metrics-addr", `127.0.0.1:${metricsPort}`, "--log-level", "warn"], {
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, "apps/webhook/dist/main.js"),
+      "--dev",
+      "--addr",
+      `127.0.0.1:${port}`,
+      "--metrics-addr",
+      `127.0.0.1:${metricsPort}`,
+      "--log-level",
+      "warn",
+    ],
+    {
+      stdio: ["ignore", "pipe", "ignore"],
+    },
+  );
   let out = "";
   const caFile = await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`the webhook printed no CA in 60 s:\n${out}`)), 60_000);
@@ -108,12 +155,24 @@ function review(i, dryRun) {
 function post(hook, agent, body) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const req = https.request({ host: "127.0.0.1", port: hook.port, path: "/", method: "POST", agent, ca: hook.ca,
-      servername: "localhost", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
-    (res) => {
-      res.resume();
-      res.on("end", () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port: hook.port,
+        path: "/",
+        method: "POST",
+        agent,
+        ca: hook.ca,
+        servername: "localhost",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () =>
+          res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`HTTP ${res.statusCode}`)),
+        );
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -183,7 +242,12 @@ async function latencies(hook, from, count, during) {
   agent.destroy();
   const sideResults = await side;
   times.sort((a, b) => a - b);
-  return { p50: times[Math.floor(times.length / 2)], p99: times[Math.floor(times.length * 0.99)], max: times.at(-1), side: sideResults };
+  return {
+    p50: times[Math.floor(times.length / 2)],
+    p99: times[Math.floor(times.length * 0.99)],
+    max: times.at(-1),
+    side: sideResults,
+  };
 }
 
 const hook = await startWebhook();
@@ -198,16 +262,26 @@ try {
   await send(hook, 1, REVIEWS, true);
   const rss1 = rssMb(pid);
   const afterDry = await scrape(hook);
-  console.log(`${REVIEWS} dry-run reviews, unique values in ${CONFIG_KEYS.length} config annotations and the namespace:`);
-  console.log(`  RSS ${fmt(rss0)} -> ${fmt(rss1)} MB (+${fmt(rss1 - rss0)} MB); heap used ${fmt(heapMb(before.text))} -> ${fmt(heapMb(afterDry.text))} MB`);
-  console.log(`  /metrics ${(Buffer.byteLength(afterDry.text) / 1024).toFixed(1)} KB, ${seriesCount(afterDry.text, "proxy_inject_admission_requests_total")} request series`);
+  console.log(
+    `${REVIEWS} dry-run reviews, unique values in ${CONFIG_KEYS.length} config annotations and the namespace:`,
+  );
+  console.log(
+    `  RSS ${fmt(rss0)} -> ${fmt(rss1)} MB (+${fmt(rss1 - rss0)} MB); heap used ${fmt(heapMb(before.text))} -> ${fmt(heapMb(afterDry.text))} MB`,
+  );
+  console.log(
+    `  /metrics ${(Buffer.byteLength(afterDry.text) / 1024).toFixed(1)} KB, ${seriesCount(afterDry.text, "proxy_inject_admission_requests_total")} request series`,
+  );
 
   await send(hook, 1 + REVIEWS, REVIEWS, false);
   const rss2 = rssMb(pid);
   const afterReal = await scrape(hook);
   console.log(`${REVIEWS} reviews (not dry runs), unique values:`);
-  console.log(`  RSS ${fmt(rss1)} -> ${fmt(rss2)} MB (+${fmt(rss2 - rss1)} MB); heap used ${fmt(heapMb(afterReal.text))} MB`);
-  console.log(`  /metrics ${(Buffer.byteLength(afterReal.text) / 1024).toFixed(1)} KB, series: requests ${seriesCount(afterReal.text, "proxy_inject_admission_requests_total")}, responses ${seriesCount(afterReal.text, "proxy_inject_admission_responses_total")} (cap 1,000 + 1 overflow)`);
+  console.log(
+    `  RSS ${fmt(rss1)} -> ${fmt(rss2)} MB (+${fmt(rss2 - rss1)} MB); heap used ${fmt(heapMb(afterReal.text))} MB`,
+  );
+  console.log(
+    `  /metrics ${(Buffer.byteLength(afterReal.text) / 1024).toFixed(1)} KB, series: requests ${seriesCount(afterReal.text, "proxy_inject_admission_requests_total")}, responses ${seriesCount(afterReal.text, "proxy_inject_admission_responses_total")} (cap 1,000 + 1 overflow)`,
+  );
 
   // Reviews of already-seen pods: only the scrape differs between the two runs.
   const quiet = await latencies(hook, 1 + REVIEWS, 500, undefined);
@@ -225,8 +299,12 @@ try {
   const scrapes = busy.side.sort((a, b) => a - b);
   console.log("review latency on one connection (2,000 reviews):");
   console.log(`  without scrapes  p50 ${fmt(quiet.p50)} ms, p99 ${fmt(quiet.p99)} ms, max ${fmt(quiet.max)} ms`);
-  console.log(`  scraping /metrics in a loop  p50 ${fmt(busy.p50)} ms, p99 ${fmt(busy.p99)} ms, max ${fmt(busy.max)} ms`);
-  console.log(`  ${scrapes.length} scrapes of ${(Buffer.byteLength(afterReal.text) / 1024).toFixed(0)} KB: p50 ${fmt(scrapes[Math.floor(scrapes.length / 2)])} ms, max ${fmt(scrapes.at(-1))} ms`);
+  console.log(
+    `  scraping /metrics in a loop  p50 ${fmt(busy.p50)} ms, p99 ${fmt(busy.p99)} ms, max ${fmt(busy.max)} ms`,
+  );
+  console.log(
+    `  ${scrapes.length} scrapes of ${(Buffer.byteLength(afterReal.text) / 1024).toFixed(0)} KB: p50 ${fmt(scrapes[Math.floor(scrapes.length / 2)])} ms, max ${fmt(scrapes.at(-1))} ms`,
+  );
 } finally {
   hook.child.kill("SIGTERM");
 }
@@ -239,7 +317,9 @@ try {
 //    beside the same sampling with no scrapes (on a shared machine, other processes show up in both).
 {
   // The webhook's own prom-client (pnpm does not hoist it to the root).
-  const { Registry, collectDefaultMetrics } = await import(join(root, "apps/webhook/node_modules/prom-client/index.js"));
+  const { Registry, collectDefaultMetrics } = await import(
+    join(root, "apps/webhook/node_modules/prom-client/index.js")
+  );
   const { createMetrics, METRICS_CHUNK_BYTES } = await import(join(root, "apps/webhook/dist/metrics.js"));
   const { createAdminApp } = await import(join(root, "apps/webhook/dist/admin.js"));
   const registry = new Registry();
@@ -303,7 +383,9 @@ try {
 
   console.log(`a scrape of two full counters and the default metrics (${(size / 1024).toFixed(0)} KB):`);
   console.log(`  in one go (registry.metrics()): p50 ${fmt(oneGo[10])} ms, max ${fmt(oneGo.at(-1))} ms`);
-  console.log(`  in pieces of ${METRICS_CHUNK_BYTES / 1024} KB (${slices.length / 20} per scrape of the counters): p50 ${slices[Math.floor(slices.length / 2)].toFixed(2)} ms, p99 ${fmt(pct(slices, 0.99))} ms, max ${fmt(slices.at(-1))} ms`);
+  console.log(
+    `  in pieces of ${METRICS_CHUNK_BYTES / 1024} KB (${slices.length / 20} per scrape of the counters): p50 ${slices[Math.floor(slices.length / 2)].toFixed(2)} ms, p99 ${fmt(pct(slices, 0.99))} ms, max ${fmt(slices.at(-1))} ms`,
+  );
   console.log(`  event-loop delay, no scrapes: ${idle}`);
   console.log(`  event-loop delay, ${times.length} scrapes over HTTP in 5 s, 50 ms apart: ${scraped}`);
 }

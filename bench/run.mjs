@@ -48,10 +48,42 @@ function openssl(...args) {
 }
 
 function setup() {
-  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=bench", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(work, "tls.key"), "-out", join(work, "tls.crt"));
-  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
-    "-subj", "/CN=identity.linkerd.cluster.local", "-keyout", join(work, "ca.key"), "-out", join(work, "ca.crt"));
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=bench",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    join(work, "tls.key"),
+    "-out",
+    join(work, "tls.crt"),
+  );
+  openssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=identity.linkerd.cluster.local",
+    "-keyout",
+    join(work, "ca.key"),
+    "-out",
+    join(work, "ca.crt"),
+  );
   const pem = readFileSync(join(work, "ca.crt"), "utf8");
   writeFileSync(join(work, "values.json"), JSON.stringify({ identityTrustAnchorsPEM: pem }));
 }
@@ -72,13 +104,30 @@ async function waitFor(url, timeoutMs = 15000) {
 async function startWebhook() {
   const port = await freePort();
   const metrics = await freePort();
-  const child = spawn(process.execPath, [join(root, "apps/webhook/dist/main.js"),
-    "--addr", `127.0.0.1:${port}`, "--metrics-addr", `127.0.0.1:${metrics}`,
-    "--tls-cert", join(work, "tls.crt"), "--tls-key", join(work, "tls.key"),
-    "--values", join(work, "values.json"), "--trust-roots", join(work, "ca.crt"), "--log-format", "json"], {
-    // One JSON log line per review, as in production; written to /dev/null here.
-    stdio: ["ignore", "ignore", "ignore"],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      join(root, "apps/webhook/dist/main.js"),
+      "--addr",
+      `127.0.0.1:${port}`,
+      "--metrics-addr",
+      `127.0.0.1:${metrics}`,
+      "--tls-cert",
+      join(work, "tls.crt"),
+      "--tls-key",
+      join(work, "tls.key"),
+      "--values",
+      join(work, "values.json"),
+      "--trust-roots",
+      join(work, "ca.crt"),
+      "--log-format",
+      "json",
+    ],
+    {
+      // One JSON log line per review, as in production; written to /dev/null here.
+      stdio: ["ignore", "ignore", "ignore"],
+    },
+  );
   children.push(child);
   await waitFor(`http://127.0.0.1:${metrics}/ready`);
   return { port, pid: child.pid, child };
@@ -86,9 +135,13 @@ async function startWebhook() {
 
 async function startFloor() {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(root, "bench/floor-server.mjs"), String(port), join(work, "tls.crt"), join(work, "tls.key")], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(root, "bench/floor-server.mjs"), String(port), join(work, "tls.crt"), join(work, "tls.key")],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
   children.push(child);
   await new Promise((resolve) => child.stdout.once("data", resolve));
   return { port, pid: child.pid, child };
@@ -111,25 +164,34 @@ async function load(port, connections, { seconds, count }) {
   const one = () =>
     new Promise((resolve) => {
       const t0 = performance.now();
-      const req = https.request({ host: "127.0.0.1", port, path: "/", method: "POST", agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-        const chunks = [];
-        res.on("data", (c) => chunks.push(c));
-        res.on("end", () => {
-          latencies.push(performance.now() - t0);
-          // Parsing every answer would make the load generator, which shares the two cores, the bottleneck:
-          // every answer's status is checked, one in 64 is read in full.
-          if (res.statusCode !== 200) failures++;
-          else if (latencies.length % 64 === 1) {
-            try {
-              if (JSON.parse(Buffer.concat(chunks).toString()).response?.allowed !== true) failures++;
-            } catch {
-              failures++;
+      const req = https.request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/",
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (res) => {
+          const chunks = [];
+          res.on("data", (c) => chunks.push(c));
+          res.on("end", () => {
+            latencies.push(performance.now() - t0);
+            // Parsing every answer would make the load generator, which shares the two cores, the bottleneck:
+            // every answer's status is checked, one in 64 is read in full.
+            if (res.statusCode !== 200) failures++;
+            else if (latencies.length % 64 === 1) {
+              try {
+                if (JSON.parse(Buffer.concat(chunks).toString()).response?.allowed !== true) failures++;
+              } catch {
+                failures++;
+              }
             }
-          }
-          resolve();
-        });
-      });
+            resolve();
+          });
+        },
+      );
       req.on("error", () => {
         failures++;
         resolve();
@@ -175,7 +237,9 @@ const f = (n, d = 0) => n.toFixed(d);
 
 async function main() {
   setup();
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model.trim()}, ${f(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(
+    `machine: ${cpus().length} x ${cpus()[0]?.model.trim()}, ${f(totalmem() / 2 ** 30)} GiB, node ${process.version}`,
+  );
 
   console.log("\n== webhook vs floor (HTTPS, loopback, one Pod AdmissionReview per request)");
   const webhook = await startWebhook();
@@ -188,7 +252,9 @@ async function main() {
     const w = await load(webhook.port, connections, { seconds: SECONDS_PER_LEVEL });
     const fl = await load(floor.port, connections, { seconds: SECONDS_PER_LEVEL });
     if (w.failures || fl.failures) console.log(`  failures: webhook ${w.failures}, floor ${fl.failures}`);
-    console.log(`${String(connections).padStart(5)} | ${f(w.rps).padStart(11)} ${f(w.p50, 2).padStart(7)} ${f(w.p99, 2).padStart(7)} | ${f(fl.rps).padStart(9)} ${f(fl.p50, 2).padStart(7)} ${f(fl.p99, 2).padStart(7)} | ${f(w.rps / fl.rps, 2).padStart(9)}`);
+    console.log(
+      `${String(connections).padStart(5)} | ${f(w.rps).padStart(11)} ${f(w.p50, 2).padStart(7)} ${f(w.p99, 2).padStart(7)} | ${f(fl.rps).padStart(9)} ${f(fl.p50, 2).padStart(7)} ${f(fl.p99, 2).padStart(7)} | ${f(w.rps / fl.rps, 2).padStart(9)}`,
+    );
   }
   floor.child.kill();
 
@@ -200,7 +266,9 @@ async function main() {
   await load(memory.port, 16, { count: quick ? 20_000 : 90_000 });
   const after100k = rssMiB(memory.pid);
   const label = quick ? "30,000" : "100,000";
-  console.log(`at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`);
+  console.log(
+    `at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`,
+  );
   memory.child.kill();
   webhook.child.kill();
 

@@ -99,7 +99,10 @@ async function prepare(ownCluster: boolean, clusterDir: string, cleanupFile: str
   } else {
     // $KUBECONFIG may list several files: flatten it into one the suite (and the webhook's config) can copy from.
     kubeconfig = join(WORK_DIR, "admin.kubeconfig");
-    await writeFile(kubeconfig, await runOk("kubectl", ["config", "view", "--raw", "--flatten"], { timeoutMs: 30_000 }));
+    await writeFile(
+      kubeconfig,
+      await runOk("kubectl", ["config", "view", "--raw", "--flatten"], { timeoutMs: 30_000 }),
+    );
   }
   const kubectl = new Kubectl(kubeconfig);
   const server = await readServerVersion(kubectl);
@@ -224,14 +227,22 @@ async function writeServiceAccountKubeconfig(
   const token = await waitFor(
     `the token controller to fill Secret ${account.namespace}/${secretName}`,
     async () => {
-      const secret = await kubectl.get<KubeObject & { data?: { token?: string } }>("secret", secretName, account.namespace);
+      const secret = await kubectl.get<KubeObject & { data?: { token?: string } }>(
+        "secret",
+        secretName,
+        account.namespace,
+      );
       const data = secret?.data?.token;
       return data === undefined || data === "" ? undefined : Buffer.from(data, "base64").toString("utf8");
     },
     { timeoutMs: 30_000 },
   );
   const admin = await kubectl.json<{ clusters: { name: string; cluster: Record<string, unknown> }[] }>([
-    "config", "view", "--raw", "--minify", "--flatten",
+    "config",
+    "view",
+    "--raw",
+    "--minify",
+    "--flatten",
   ]);
   const cluster = admin.clusters[0];
   if (cluster === undefined) throw new Error("ERR_E2E_KUBECONFIG: the admin kubeconfig has no cluster");

@@ -6,7 +6,14 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, inject, it } from "vitest";
-import { cliInput, CREATED_BY, injectedParts, injectWithCli, normalisedSides, recordingKey } from "./support/both-paths.js";
+import {
+  cliInput,
+  CREATED_BY,
+  injectedParts,
+  injectWithCli,
+  normalisedSides,
+  recordingKey,
+} from "./support/both-paths.js";
 import { countOccurrences, createNamespace, cronJobApiVersion, waitForEvents, waitForPods } from "./support/cluster.js";
 import { recordForCleanup } from "./support/context.js";
 import {
@@ -24,16 +31,7 @@ import { waitFor } from "./support/poll.js";
 import { sleep } from "./support/process.js";
 import { AdmissionRecorder, hostForUrl, RECORD_LABEL, RECORDER_CONFIG_NAME } from "./support/recorder.js";
 import { freePort, WebhookProcess, type WebhookPorts } from "./support/webhook.js";
-import {
-  cronJob,
-  daemonSet,
-  deployment,
-  fakeNode,
-  job,
-  pod,
-  service,
-  statefulSet,
-} from "./support/workloads.js";
+import { cronJob, daemonSet, deployment, fakeNode, job, pod, service, statefulSet } from "./support/workloads.js";
 import { parseYamlDocuments } from "./support/yaml.js";
 
 const ctx = inject("e2e");
@@ -163,7 +161,10 @@ it("injects the pods a Deployment creates in an enabled namespace, labels them w
   for (const p of pods) {
     expect(layoutOf(p)).toBe(layout);
     expect(ownerLabels(p)).toEqual({ "linkerd.io/proxy-deployment": "web" });
-    expect(p.metadata.labels).toMatchObject({ "linkerd.io/control-plane-ns": "linkerd", "linkerd.io/workload-ns": namespace });
+    expect(p.metadata.labels).toMatchObject({
+      "linkerd.io/control-plane-ns": "linkerd",
+      "linkerd.io/workload-ns": namespace,
+    });
     expect(p.metadata.annotations?.[CREATED_BY]).toMatch(/^l5d-injector\/webhook /);
   }
   if (layout === "classic") {
@@ -196,8 +197,15 @@ it("leaves a workload annotated linkerd.io/inject: disabled alone and says why i
 
   expect(layoutOf(skipped as Pod)).toBe("none");
   expect(linkerdMetadataKeys(skipped as Pod)).toEqual(["linkerd.io/inject"]);
-  const [event] = await waitForEvents(kubectl, namespace, { kind: "Deployment", name: "opted-out" }, "InjectionSkipped");
-  expect(event?.message).toBe('Linkerd sidecar proxy injection skipped: pod has the annotation "linkerd.io/inject:disabled"');
+  const [event] = await waitForEvents(
+    kubectl,
+    namespace,
+    { kind: "Deployment", name: "opted-out" },
+    "InjectionSkipped",
+  );
+  expect(event?.message).toBe(
+    'Linkerd sidecar proxy injection skipped: pod has the annotation "linkerd.io/inject:disabled"',
+  );
 
   // A bare pod has no parent to hold an event: the reason comes back as an admission warning, which kubectl prints.
   const bare = await kubectl.run(["create", "-f", "-"], {
@@ -254,7 +262,12 @@ it("injects the pods of StatefulSets, DaemonSets, Jobs, CronJobs and bare Pods w
   // does that for batch/v1 CronJobs, and v1.20 serves batch/v1beta1: "unknown object type *v1beta1.CronJob").
   const cron = await kubectl.get<KubeObject>(`cronjobs.${cronApi.split("/")[1]}.batch`, "nightly", namespace);
   await kubectl.apply([
-    job("nightly-manual", namespace, { apiVersion: cronApi, kind: "CronJob", name: "nightly", uid: cron?.metadata.uid ?? "" }),
+    job("nightly-manual", namespace, {
+      apiVersion: cronApi,
+      kind: "CronJob",
+      name: "nightly",
+      uid: cron?.metadata.uid ?? "",
+    }),
   ]);
   await kubectl.create(pod("bare", namespace));
   const svc = await kubectl.create<KubeObject>(
@@ -267,8 +280,16 @@ it("injects the pods of StatefulSets, DaemonSets, Jobs, CronJobs and bare Pods w
   expect(svc.metadata.annotations?.["config.linkerd.io/opaque-ports"]).toBe("3306");
 
   const cases: { selector: string; owner: Record<string, string>; parent?: { kind: string; name: string } }[] = [
-    { selector: "app=db", owner: { "linkerd.io/proxy-statefulset": "db" }, parent: { kind: "StatefulSet", name: "db" } },
-    { selector: "app=agent", owner: { "linkerd.io/proxy-daemonset": "agent" }, parent: { kind: "DaemonSet", name: "agent" } },
+    {
+      selector: "app=db",
+      owner: { "linkerd.io/proxy-statefulset": "db" },
+      parent: { kind: "StatefulSet", name: "db" },
+    },
+    {
+      selector: "app=agent",
+      owner: { "linkerd.io/proxy-daemonset": "agent" },
+      parent: { kind: "DaemonSet", name: "agent" },
+    },
     { selector: "job-name=batch", owner: { "linkerd.io/proxy-job": "batch" }, parent: { kind: "Job", name: "batch" } },
     // Spec §2.1/§6.3: a Job with a CronJob owner resolves to the CronJob, a kind with no owner label.
     { selector: "job-name=nightly-manual", owner: {}, parent: { kind: "CronJob", name: "nightly" } },
@@ -356,7 +377,9 @@ it("gives, for every pod the webhook injected, the pod the CLI's inject --manual
     delete fromCli.annotations[INJECT];
 
     const [webhookSide, cliSide] = normalisedSides(fromWebhook, fromCli);
-    expect.soft(webhookSide, `${where}: stored by the API server (received) vs the CLI's output (expected)`).toEqual(cliSide);
+    expect
+      .soft(webhookSide, `${where}: stored by the API server (received) vs the CLI's output (expected)`)
+      .toEqual(cliSide);
     compared++;
   }
   expect(compared).toBe(injected.length);
@@ -396,7 +419,9 @@ it("admits pods without a proxy under failurePolicy Ignore and rejects them, nam
     await waitFor("the API server to apply failurePolicy Fail", async () =>
       (await dryRunPod(namespace, "probe")).ok ? undefined : true,
     );
-    const rejected = await kubectl.run(["create", "-f", "-"], { input: JSON.stringify(pod("while-down-failed", namespace)) });
+    const rejected = await kubectl.run(["create", "-f", "-"], {
+      input: JSON.stringify(pod("while-down-failed", namespace)),
+    });
     expect(rejected.code).not.toBe(0);
     expect(rejected.stderr).toContain(`failed calling webhook "${webhookName}"`);
     expect(await kubectl.get<Pod>("pod", "while-down-failed", namespace)).toBeUndefined();
@@ -428,7 +453,9 @@ it("injects every one of 300 pods created in one burst, 30 at a time, and report
           signal: AbortSignal.timeout(30_000),
         });
         const body = (await res.json()) as Pod & { message?: string };
-        return res.status === 201 ? { name, status: res.status, pod: body } : { name, status: res.status, error: body.message ?? "" };
+        return res.status === 201
+          ? { name, status: res.status, pod: body }
+          : { name, status: res.status, error: body.message ?? "" };
       },
     );
   } finally {
@@ -471,14 +498,22 @@ it("refuses no pod of a 300-pod burst without a stated cause and admits none wit
   // Deployment scaled to zero. The burst's pods name it as an owner but not as their controller, and their labels
   // do not match its selector, so neither its controller nor the garbage collector touches them.
   await kubectl.apply([deployment("faults-owner", namespace, 0)]);
-  const replicaSet = await waitFor("the ReplicaSet of faults-owner", async () =>
-    (await kubectl.list<KubeObject>("replicasets", namespace, "app=faults-owner"))[0],
+  const replicaSet = await waitFor(
+    "the ReplicaSet of faults-owner",
+    async () => (await kubectl.list<KubeObject>("replicasets", namespace, "app=faults-owner"))[0],
   );
   const ownerReferences = [
-    { apiVersion: "apps/v1", kind: "ReplicaSet", name: replicaSet.metadata.name ?? "", uid: replicaSet.metadata.uid ?? "" },
+    {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      name: replicaSet.metadata.name ?? "",
+      uid: replicaSet.metadata.uid ?? "",
+    },
   ];
   // Only a cluster this suite started may be paused: its kube-apiserver's pid is in the control plane's folder.
-  const apiServerPid = ctx.ownCluster ? Number(await readFile(join(ctx.workDir, "cluster", "apiserver.pid"), "utf8")) : undefined;
+  const apiServerPid = ctx.ownCluster
+    ? Number(await readFile(join(ctx.workDir, "cluster", "apiserver.pid"), "utf8"))
+    : undefined;
   if (apiServerPid === undefined) console.warn("faults: not the suite's own cluster, so the API server is not paused");
 
   await registerInjectorAndWait("Fail");
@@ -532,7 +567,9 @@ it("refuses no pod of a 300-pod burst without a stated cause and admits none wit
             signal: AbortSignal.timeout(90_000),
           });
           const body = (await res.json()) as Pod & { message?: string };
-          return res.status === 201 ? { name, status: res.status, pod: body } : { name, status: res.status, error: body.message ?? "" };
+          return res.status === 201
+            ? { name, status: res.status, pod: body }
+            : { name, status: res.status, error: body.message ?? "" };
         } finally {
           finished++;
           // About 30 pods a second: the burst then spans the pause and the restart, with pods on both sides.
@@ -550,7 +587,10 @@ it("refuses no pod of a 300-pod burst without a stated cause and admits none wit
   // Refusals are allowed only with a stated cause: the API server's "failed calling webhook" with the transport
   // error while the webhook restarts, or the webhook's own answer naming what it could not read in time.
   const causes: [string, RegExp][] = [
-    ["webhook unreachable", /failed calling webhook "[^"]+": .*(connection refused|connection reset|EOF|broken pipe|no such host|i\/o timeout|context deadline exceeded|Client\.Timeout|TLS handshake)/],
+    [
+      "webhook unreachable",
+      /failed calling webhook "[^"]+": .*(connection refused|connection reset|EOF|broken pipe|no such host|i\/o timeout|context deadline exceeded|Client\.Timeout|TLS handshake)/,
+    ],
     ["review deadline", /denied the request: review deadline \(\d+ ms\): \S.*/],
     ["namespace unreadable", /denied the request: failed to get namespace "[^"]+": \S.*/],
   ];

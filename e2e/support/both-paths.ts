@@ -45,7 +45,8 @@ export function cliInput(recorded: Pod, namespace: string, namespaceAnnotations:
   pod.metadata.namespace ??= namespace;
   const annotations = { ...(pod.metadata.annotations ?? {}) };
   for (const [key, value] of Object.entries(namespaceAnnotations)) {
-    const inherited = key === "linkerd.io/inject" || key.startsWith("config.linkerd.io/") || key.startsWith("config.alpha.linkerd.io/");
+    const inherited =
+      key === "linkerd.io/inject" || key.startsWith("config.linkerd.io/") || key.startsWith("config.alpha.linkerd.io/");
     if (inherited && annotations[key] === undefined) annotations[key] = value;
   }
   if (annotations[OPAQUE_PORTS] === undefined) {
@@ -106,7 +107,8 @@ export function injectedParts(pod: Pod): Comparable {
 
 // Kubernetes 1.19 to 1.24 mirror each `securityContext.seccompProfile` into these annotations when a pod is
 // created, for older kubelets (pkg/registry/core/pod/strategy.go); the injected containers carry such a profile.
-const SECCOMP_MIRROR = /^(container\.seccomp\.security\.alpha\.kubernetes\.io\/|seccomp\.security\.alpha\.kubernetes\.io\/pod$)/;
+const SECCOMP_MIRROR =
+  /^(container\.seccomp\.security\.alpha\.kubernetes\.io\/|seccomp\.security\.alpha\.kubernetes\.io\/pod$)/;
 
 /**
  * Both pods reduced to what the injection decides, ready for one `toEqual`. The caller has checked, and removed,

@@ -16,8 +16,25 @@ export async function makeCa(dir: string, name: string): Promise<CertFiles> {
   const files = { certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
   await runOk(
     "openssl",
-    ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", files.keyFile, "-out", files.certFile, "-days", "1",
-      "-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      files.keyFile,
+      "-out",
+      files.certFile,
+      "-days",
+      "1",
+      "-subj",
+      `/CN=${name}`,
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
     OPENSSL_TIMEOUT,
   );
   return files;
@@ -31,9 +48,27 @@ export async function makeTrustAnchor(dir: string): Promise<string> {
   const certFile = join(dir, "trust-anchor.crt");
   await runOk(
     "openssl",
-    ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-      "-keyout", join(dir, "trust-anchor.key"), "-out", certFile, "-days", "1", "-subj", "/CN=identity.linkerd.cluster.local",
-      "-addext", "basicConstraints=critical,CA:TRUE,pathlen:1", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      join(dir, "trust-anchor.key"),
+      "-out",
+      certFile,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=identity.linkerd.cluster.local",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE,pathlen:1",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+    ],
     OPENSSL_TIMEOUT,
   );
   return readFile(certFile, "utf8");
@@ -60,8 +95,26 @@ export async function signServingCert(dir: string, ca: CertFiles, host: string, 
   // An explicit serial: `-CAcreateserial` would write a serial file next to the CA, inside the cluster's folder.
   await runOk(
     "openssl",
-    ["x509", "-req", "-in", csr, "-CA", ca.certFile, "-CAkey", ca.keyFile, "-set_serial", `0x${randomBytes(8).toString("hex")}`,
-      "-days", "1", "-out", files.certFile, "-extfile", ext, "-extensions", "ext"],
+    [
+      "x509",
+      "-req",
+      "-in",
+      csr,
+      "-CA",
+      ca.certFile,
+      "-CAkey",
+      ca.keyFile,
+      "-set_serial",
+      `0x${randomBytes(8).toString("hex")}`,
+      "-days",
+      "1",
+      "-out",
+      files.certFile,
+      "-extfile",
+      ext,
+      "-extensions",
+      "ext",
+    ],
     OPENSSL_TIMEOUT,
   );
   return files;

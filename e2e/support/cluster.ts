@@ -71,6 +71,8 @@ export function countOccurrences(events: readonly KubeEvent[]): number {
 
 /** CronJob is batch/v1 from Kubernetes 1.21 and batch/v1beta1 before (v1.20 has only the latter). */
 export async function cronJobApiVersion(kubectl: Kubectl): Promise<string> {
-  const discovery = JSON.parse(await kubectl.ok(["get", "--raw", "/apis/batch/v1"])) as { resources: { name: string }[] };
+  const discovery = JSON.parse(await kubectl.ok(["get", "--raw", "/apis/batch/v1"])) as {
+    resources: { name: string }[];
+  };
   return discovery.resources.some((r) => r.name === "cronjobs") ? "batch/v1" : "batch/v1beta1";
 }

@@ -39,9 +39,7 @@ declare module "vitest" {
   }
 }
 
-export type CleanupEntry =
-  | { pid: number; what: string }
-  | { resource: string; name: string; namespace?: string };
+export type CleanupEntry = { pid: number; what: string } | { resource: string; name: string; namespace?: string };
 
 /**
  * Records a process or object for the global teardown. Written synchronously so that it is on disk before the

@@ -9,7 +9,9 @@ const RBAC_KINDS = new Set(["Namespace", "ServiceAccount", "Role", "RoleBinding"
 /** The webhook's manifests as `kubectl kustomize apps/webhook/deploy` renders them (no cluster needed). */
 export async function readDeployObjects(): Promise<KubeObject[]> {
   if (!existsSync(WEBHOOK_DEPLOY_DIR)) {
-    throw new Error(`ERR_E2E_DEPLOY: ${WEBHOOK_DEPLOY_DIR} does not exist; the suite applies its ServiceAccount, RBAC and webhook configuration`);
+    throw new Error(
+      `ERR_E2E_DEPLOY: ${WEBHOOK_DEPLOY_DIR} does not exist; the suite applies its ServiceAccount, RBAC and webhook configuration`,
+    );
   }
   const text = await runOk("kubectl", ["kustomize", WEBHOOK_DEPLOY_DIR], { timeoutMs: 60_000 });
   return parseYamlDocuments(text) as KubeObject[];
@@ -72,7 +74,10 @@ export const CONFIG_PROBE_LABEL = "e2e.l5d-injector/config-probe";
  * Selectors, rules, timeouts and review versions stay exactly as shipped, so the suite tests what users install
  * (a `probe` adds one objectSelector term that excludes only the suite's probe pods).
  */
-export function pointAt(config: MutatingWebhookConfiguration, change: ClientConfigChange): MutatingWebhookConfiguration {
+export function pointAt(
+  config: MutatingWebhookConfiguration,
+  change: ClientConfigChange,
+): MutatingWebhookConfiguration {
   const meta = config.metadata;
   return {
     apiVersion: config.apiVersion ?? "admissionregistration.k8s.io/v1",
@@ -89,9 +94,14 @@ export function pointAt(config: MutatingWebhookConfiguration, change: ClientConf
 }
 
 function withProbe(selector: unknown, probe: string): Record<string, unknown> {
-  const current = (typeof selector === "object" && selector !== null ? selector : {}) as { matchExpressions?: unknown[] };
+  const current = (typeof selector === "object" && selector !== null ? selector : {}) as {
+    matchExpressions?: unknown[];
+  };
   return {
     ...current,
-    matchExpressions: [...(current.matchExpressions ?? []), { key: CONFIG_PROBE_LABEL, operator: "NotIn", values: [probe] }],
+    matchExpressions: [
+      ...(current.matchExpressions ?? []),
+      { key: CONFIG_PROBE_LABEL, operator: "NotIn", values: [probe] },
+    ],
   };
 }

@@ -44,7 +44,9 @@ export class Kubectl {
 
   /** Creates one object and returns it as stored (or, with `--dry-run=server` in `extra`, as it would be). */
   async create<T extends KubeObject>(object: unknown, extra: readonly string[] = []): Promise<T> {
-    return JSON.parse(await this.ok(["create", "-f", "-", "-o", "json", ...extra], { input: JSON.stringify(object) })) as T;
+    return JSON.parse(
+      await this.ok(["create", "-f", "-", "-o", "json", ...extra], { input: JSON.stringify(object) }),
+    ) as T;
   }
 
   /** Deletes without waiting for finalizers: clean-up must not hold the suite up. */

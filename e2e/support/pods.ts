@@ -32,7 +32,8 @@ export function proxyContainer(pod: Pod): Container | undefined {
 }
 
 // The owner labels of spec §2.1 (`proxy-cronjob` only ever comes from the CLI on a CronJob).
-const OWNER_LABEL = /^linkerd\.io\/proxy-(deployment|replicationcontroller|replicaset|job|daemonset|statefulset|cronjob)$/;
+const OWNER_LABEL =
+  /^linkerd\.io\/proxy-(deployment|replicationcontroller|replicaset|job|daemonset|statefulset|cronjob)$/;
 
 /** The pod's `linkerd.io/proxy-<kind>` labels (at most one is expected). */
 export function ownerLabels(pod: Pod): Record<string, string> {

@@ -34,7 +34,10 @@ export class AdmissionRecorder {
       const chunks: Buffer[] = [];
       req.on("data", (chunk: Buffer) => chunks.push(chunk));
       req.on("end", () => {
-        let review: { apiVersion?: string; request?: { uid?: string; namespace?: string; dryRun?: boolean; object?: Pod } };
+        let review: {
+          apiVersion?: string;
+          request?: { uid?: string; namespace?: string; dryRun?: boolean; object?: Pod };
+        };
         try {
           review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof review;
         } catch {
@@ -74,7 +77,9 @@ export class AdmissionRecorder {
         {
           name: "admission-recorder.e2e.l5d-injector.io",
           clientConfig: { url: this.url, caBundle },
-          rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" }],
+          rules: [
+            { operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"], scope: "Namespaced" },
+          ],
           namespaceSelector: { matchLabels: { [RECORD_LABEL]: "true" } },
           // Losing a recording fails the comparison test with a clear message; it must never block a pod.
           failurePolicy: "Ignore",

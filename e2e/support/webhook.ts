@@ -41,16 +41,25 @@ export class WebhookProcess {
   static async start(ctx: E2eContext, ports: WebhookPorts, logFile: string): Promise<WebhookProcess> {
     const args = [
       WEBHOOK_MAIN,
-      "--addr", `${ctx.listenHost}:${ports.port}`,
+      "--addr",
+      `${ctx.listenHost}:${ports.port}`,
       // The admin endpoints are only for this suite: loopback.
-      "--metrics-addr", `127.0.0.1:${ports.metricsPort}`,
-      "--tls-cert", ctx.serving.certFile,
-      "--tls-key", ctx.serving.keyFile,
-      "--values", ctx.valuesFile,
-      "--trust-roots", ctx.trustRootsFile,
-      "-L", ctx.linkerdNamespace,
-      "--kubeconfig", ctx.webhookKubeconfig,
-      "--log-format", "json",
+      "--metrics-addr",
+      `127.0.0.1:${ports.metricsPort}`,
+      "--tls-cert",
+      ctx.serving.certFile,
+      "--tls-key",
+      ctx.serving.keyFile,
+      "--values",
+      ctx.valuesFile,
+      "--trust-roots",
+      ctx.trustRootsFile,
+      "-L",
+      ctx.linkerdNamespace,
+      "--kubeconfig",
+      ctx.webhookKubeconfig,
+      "--log-format",
+      "json",
     ];
     const out = openSync(logFile, "a");
     let child;

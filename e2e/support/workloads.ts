@@ -62,7 +62,11 @@ function jobSpec(app: string) {
   return { backoffLimit: 0, template: podTemplate(app, { restartPolicy: "Never" }) };
 }
 
-export function job(name: string, namespace: string, owner?: { apiVersion: string; kind: string; name: string; uid: string }) {
+export function job(
+  name: string,
+  namespace: string,
+  owner?: { apiVersion: string; kind: string; name: string; uid: string },
+) {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -101,7 +105,11 @@ export function pod(name: string, namespace: string, options: TemplateOptions = 
   };
 }
 
-export function service(name: string, namespace: string, ports: { port: number; targetPort?: number; name?: string }[]) {
+export function service(
+  name: string,
+  namespace: string,
+  ports: { port: number; targetPort?: number; name?: string }[],
+) {
   return {
     apiVersion: "v1",
     kind: "Service",

@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { REPO_ROOT } from "./paths.js";
 
 interface YamlModule {
-  parseAllDocuments(text: string): { toJS(): unknown; errors: { message: string }[] }[] | { errors: { message: string }[] };
+  parseAllDocuments(
+    text: string,
+  ): { toJS(): unknown; errors: { message: string }[] }[] | { errors: { message: string }[] };
 }
 
 // The suite is not a workspace package and has no dependencies of its own; it borrows the YAML parser the CLI

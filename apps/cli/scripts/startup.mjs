@@ -22,9 +22,17 @@ function median(args) {
 }
 
 const floor = median(["-e", "0"]);
-const inject = median([cli, "inject", "--manual", "--values", join(testdata, "values.yaml"), join(testdata, "deployment.yaml")]);
+const inject = median([
+  cli,
+  "inject",
+  "--manual",
+  "--values",
+  join(testdata, "values.yaml"),
+  join(testdata, "deployment.yaml"),
+]);
 const version = median([cli, "version", "--client"]);
-const line = (name, ms) => `${name.padEnd(28)} ${ms.toFixed(0).padStart(4)} ms  (${(ms / floor).toFixed(2)}× node -e 0)`;
+const line = (name, ms) =>
+  `${name.padEnd(28)} ${ms.toFixed(0).padStart(4)} ms  (${(ms / floor).toFixed(2)}× node -e 0)`;
 console.log(`median of ${RUNS} runs, node ${process.version}`);
 console.log(line("node -e 0", floor));
 console.log(line("inject --manual, 1 workload", inject));

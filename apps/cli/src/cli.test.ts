@@ -6,7 +6,10 @@ import { memoryIo, type MemoryIoOptions } from "./test-support/memory-io.js";
 const META: CliMeta = { version: "9.9.9", linkerdNamespace: "linkerd" };
 
 async function cli(argv: string[], options: MemoryIoOptions = {}, meta: Partial<CliMeta> = {}) {
-  const io = memoryIo({ ...options, files: { "values.yaml": testdata("values.yaml"), "app.yaml": testdata("deployment.yaml"), ...options.files } });
+  const io = memoryIo({
+    ...options,
+    files: { "values.yaml": testdata("values.yaml"), "app.yaml": testdata("deployment.yaml"), ...options.files },
+  });
   const code = await runCli(argv, io, { ...META, ...meta });
   return { code, stdout: io.stdoutText(), stderr: io.stderrText(), io };
 }
@@ -16,13 +19,15 @@ describe("runCli", () => {
     const top = await cli(["--help"]);
     expect(top.code).toBe(0);
     expect(top.stdout).toContain("l5d-injector [command]");
-    for (const command of ["inject", "uninject", "version", "completion", "help"]) expect(top.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
+    for (const command of ["inject", "uninject", "version", "completion", "help"])
+      expect(top.stdout).toMatch(new RegExp(`^  ${command} `, "m"));
     const inject = await cli(["inject", "--help"]);
     expect(inject.stdout).toContain("Examples:");
     expect(inject.stdout).toContain("l5d-injector inject [flags] CONFIG-FILE");
     expect(inject.stdout).toMatch(/^ {6}--proxy-cpu-request string {2,}/m);
     expect(inject.stdout).toMatch(/^ {2}-L, --linkerd-namespace string {2,}.*\(default "linkerd"\)$/m);
-    for (const hidden of ["--disable-identity", "--proxy-cpu ", "--proxy-memory ", "--proxy-version"]) expect(inject.stdout).not.toContain(hidden);
+    for (const hidden of ["--disable-identity", "--proxy-cpu ", "--proxy-memory ", "--proxy-version"])
+      expect(inject.stdout).not.toContain(hidden);
     expect((await cli(["help", "uninject"])).stdout).toContain("l5d-injector uninject [flags] CONFIG-FILE");
     expect((await cli(["uninject", "-h"])).stdout).toBe((await cli(["help", "uninject"])).stdout);
   });
@@ -42,8 +47,12 @@ describe("runCli", () => {
     expect((await cli(["injct", "app.yaml"])).stderr).toBe(
       'Error: unknown command "injct" for "l5d-injector"\n\nDid you mean this?\n\tinject\n\nRun \'l5d-injector --help\' for usage.\n',
     );
-    expect((await cli(["inject", "app.yaml", "--values"])).stderr).toBe("Error: flag needs an argument: --values\nRun 'l5d-injector inject --help' for usage.\n");
-    expect((await cli(["inject", "app.yaml", "-o"])).stderr).toBe("Error: flag needs an argument: 'o' in -o\nRun 'l5d-injector inject --help' for usage.\n");
+    expect((await cli(["inject", "app.yaml", "--values"])).stderr).toBe(
+      "Error: flag needs an argument: --values\nRun 'l5d-injector inject --help' for usage.\n",
+    );
+    expect((await cli(["inject", "app.yaml", "-o"])).stderr).toBe(
+      "Error: flag needs an argument: 'o' in -o\nRun 'l5d-injector inject --help' for usage.\n",
+    );
     expect((await cli(["inject", "app.yaml", "-o", "xml"])).stderr).toBe(
       'Error: invalid argument "xml" for "-o, --output" flag: expected one of yaml, json, patch\nRun \'l5d-injector inject --help\' for usage.\n',
     );
@@ -56,7 +65,9 @@ describe("runCli", () => {
     expect((await cli(["inject", "--ignore-cluster", "app.yaml", "other.yaml"])).stderr).toBe(
       'Error: expected one CONFIG-FILE (give a folder, or - and pipe the files in), got "app.yaml" "other.yaml"\nRun \'l5d-injector inject --help\' for usage.\n',
     );
-    expect((await cli(["inject", "--manual", "false", "app.yaml"])).stderr).toContain("a boolean flag takes its value after =, as in --manual=false");
+    expect((await cli(["inject", "--manual", "false", "app.yaml"])).stderr).toContain(
+      "a boolean flag takes its value after =, as in --manual=false",
+    );
   });
 
   it("passes flags through to the injection, in any of pflag's spellings", async () => {
@@ -96,7 +107,21 @@ describe("runCli", () => {
 
   it("asks the cluster in the namespace and context given, impersonating as asked, with global flags on either side", async () => {
     const { code, stderr, io } = await cli(
-      ["--context", "prod", "-L", "mesh", "inject", "--kubeconfig", "/kc", "--as", "jane", "--as-group", "dev", "--as-group=ops", "app.yaml"],
+      [
+        "--context",
+        "prod",
+        "-L",
+        "mesh",
+        "inject",
+        "--kubeconfig",
+        "/kc",
+        "--as",
+        "jane",
+        "--as-group",
+        "dev",
+        "--as-group=ops",
+        "app.yaml",
+      ],
       { cluster: { ok: false, message: "unreachable" } },
     );
     expect(code).toBe(1);
@@ -121,7 +146,9 @@ describe("runCli", () => {
 
 describe("version", () => {
   it("prints the CLI's version, the Linkerd version it implements, and the cluster's", async () => {
-    const { code, stdout, stderr, io } = await cli(["version", "-L", "mesh"], { cluster: { ok: true, values: { linkerdVersion: "edge-26.8.3" } } });
+    const { code, stdout, stderr, io } = await cli(["version", "-L", "mesh"], {
+      cluster: { ok: true, values: { linkerdVersion: "edge-26.8.3" } },
+    });
     expect(code).toBe(0);
     expect(stdout).toBe("Client version: 9.9.9 (implements Linkerd edge-26.8.3)\nServer version: edge-26.8.3\n");
     expect(stderr).toBe("");
@@ -129,7 +156,9 @@ describe("version", () => {
   });
 
   it("says the server version is unavailable, and why, without failing", async () => {
-    const { code, stdout, stderr } = await cli(["version"], { cluster: { ok: false, message: "cannot reach the Kubernetes API server" } });
+    const { code, stdout, stderr } = await cli(["version"], {
+      cluster: { ok: false, message: "cannot reach the Kubernetes API server" },
+    });
     expect(code).toBe(0);
     expect(stdout).toBe("Client version: 9.9.9 (implements Linkerd edge-26.8.3)\nServer version: unavailable\n");
     expect(stderr).toBe("cannot reach the Kubernetes API server\n");

@@ -52,7 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
         const { runVersion } = await import("./version.js");
         return runVersion({ client: true, short: false, ...cluster }, io, meta);
       }
-      if (line.positionals.length > 0) return usageError(io, `unknown command "${line.positionals[0]}" for "${PROGRAM}"`, undefined);
+      if (line.positionals.length > 0)
+        return usageError(io, `unknown command "${line.positionals[0]}" for "${PROGRAM}"`, undefined);
       io.stdout.write(renderHelp(root, all));
       return 0;
     }
@@ -83,7 +84,12 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
       if (extra !== undefined) return usageError(io, extra, command);
       const { runUninject } = await import("./uninject.js");
       return runUninject(
-        { input: line.positionals[0], output: flag.string("output") ?? "yaml", diff: flag.bool("diff"), verbose: flag.bool("verbose") },
+        {
+          input: line.positionals[0],
+          output: flag.string("output") ?? "yaml",
+          diff: flag.bool("diff"),
+          verbose: flag.bool("verbose"),
+        },
         io,
       );
     }
@@ -139,7 +145,10 @@ function locateCommand(argv: readonly string[], root: CommandDef, all: readonly 
     const name = word.replace(/^--?/, "");
     if (word.startsWith("--") || (name.length > 1 && long.has(name))) {
       if (takesValue(long.get(name))) i += 1;
-    } else if (takesValue(short.get(name.slice(-1))) && [...name].slice(0, -1).every((letter) => short.get(letter)?.kind === "bool")) {
+    } else if (
+      takesValue(short.get(name.slice(-1))) &&
+      [...name].slice(0, -1).every((letter) => short.get(letter)?.kind === "bool")
+    ) {
       // `-L linkerd`, `-vL linkerd`: the value follows when the last shorthand of the cluster takes one.
       i += 1;
     }
@@ -148,14 +157,19 @@ function locateCommand(argv: readonly string[], root: CommandDef, all: readonly 
 }
 
 function unknownCommand(word: string, all: readonly CommandDef[]): string {
-  const near = closest(word, all.map((c) => c.name));
+  const near = closest(
+    word,
+    all.map((c) => c.name),
+  );
   return `unknown command "${word}" for "${PROGRAM}"${near === undefined ? "" : `\n\nDid you mean this?\n\t${near}\n`}`;
 }
 
 function tooManyPositionals(line: ParsedLine, allowed: number): string | undefined {
   if (line.positionals.length <= allowed) return undefined;
   // `--manual false` is `--manual` and a positional `false` to pflag: say how booleans take a value.
-  const boolean = line.positionals.some((word) => parseGoBool(word) !== undefined) ? "; a boolean flag takes its value after =, as in --manual=false" : "";
+  const boolean = line.positionals.some((word) => parseGoBool(word) !== undefined)
+    ? "; a boolean flag takes its value after =, as in --manual=false"
+    : "";
   const what = allowed === 0 ? "no arguments" : "one CONFIG-FILE (give a folder, or - and pipe the files in)";
   return `expected ${what}, got ${line.positionals.map((word) => `"${word}"`).join(" ")}${boolean}`;
 }
@@ -178,11 +192,13 @@ function reader(line: ParsedLine) {
       const value = last(name);
       return typeof value === "string" ? value : undefined;
     },
-    strings: (name: string) => (line.values.get(name) ?? []).flatMap((value) => (Array.isArray(value) ? value : [String(value)])),
+    strings: (name: string) =>
+      (line.values.get(name) ?? []).flatMap((value) => (Array.isArray(value) ? value : [String(value)])),
     value: (def: FlagDef): CliFlagValue | undefined => {
       const values = line.values.get(def.name);
       if (values === undefined) return undefined;
-      if (def.kind === "stringSlice") return values.flatMap((value) => (Array.isArray(value) ? value : [String(value)]));
+      if (def.kind === "stringSlice")
+        return values.flatMap((value) => (Array.isArray(value) ? value : [String(value)]));
       const value = values[values.length - 1];
       return Array.isArray(value) ? value.join(",") : value;
     },

@@ -24,7 +24,9 @@ export async function readClusterValues(request: ClusterRequest): Promise<Cluste
   try {
     k8s = await import("@kubernetes/client-node");
   } catch {
-    return fail("reading the cluster needs @kubernetes/client-node, which is not installed beside this CLI (npm i -g @kubernetes/client-node)");
+    return fail(
+      "reading the cluster needs @kubernetes/client-node, which is not installed beside this CLI (npm i -g @kubernetes/client-node)",
+    );
   }
   const config = new k8s.KubeConfig();
   try {
@@ -42,7 +44,10 @@ export async function readClusterValues(request: ClusterRequest): Promise<Cluste
   }
   const cluster = config.getCurrentCluster();
   // With nothing to read, client-node falls back to an unauthenticated http://localhost:8080 named "cluster".
-  if (cluster === null || (cluster.name === "cluster" && cluster.server === "http://localhost:8080" && request.kubeconfig === undefined)) {
+  if (
+    cluster === null ||
+    (cluster.name === "cluster" && cluster.server === "http://localhost:8080" && request.kubeconfig === undefined)
+  ) {
     return fail("no Kubernetes configuration found (KUBECONFIG, ~/.kube/config, in-cluster service account)");
   }
   const where = `ConfigMap ${request.namespace}/${CONFIG_MAP}`;
@@ -70,12 +75,15 @@ export async function readClusterValues(request: ClusterRequest): Promise<Cluste
     return fail(`cannot reach the Kubernetes API server at ${cluster.server} (${networkReason(error)})`);
   }
   if (response.status === 404) {
-    return fail(`Linkerd is not installed in namespace "${request.namespace}" of cluster ${cluster.server}: ${where} not found (-L names the control-plane namespace)`);
+    return fail(
+      `Linkerd is not installed in namespace "${request.namespace}" of cluster ${cluster.server}: ${where} not found (-L names the control-plane namespace)`,
+    );
   }
   if (response.status === 401 || response.status === 403) {
     return fail(`not allowed to read ${where} on ${cluster.server} (HTTP ${response.status})`);
   }
-  if (response.status !== 200) return fail(`the Kubernetes API server at ${cluster.server} answered HTTP ${response.status} for ${where}`);
+  if (response.status !== 200)
+    return fail(`the Kubernetes API server at ${cluster.server} answered HTTP ${response.status} for ${where}`);
   let text: unknown;
   try {
     text = (JSON.parse(response.body) as { data?: { values?: unknown } }).data?.values;
@@ -96,10 +104,14 @@ function get(url: URL, options: RequestOptions): Promise<{ status: number; body:
     const call = send(url, { ...options, timeout: TIMEOUT_MS }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }),
+      );
       response.on("error", reject);
     });
-    call.on("timeout", () => call.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000}s`), { code: "ETIMEDOUT" })));
+    call.on("timeout", () =>
+      call.destroy(Object.assign(new Error(`no answer within ${TIMEOUT_MS / 1000}s`), { code: "ETIMEDOUT" })),
+    );
     call.on("error", reject);
     call.end();
   });

@@ -27,17 +27,28 @@ const HELP: FlagDef = { name: "help", short: "h", kind: "bool", usage: "Help for
 /** Linkerd's persistent flags: accepted before or after the command. */
 export function globalFlags(linkerdNamespace: string): FlagDef[] {
   return [
-    { name: "api-addr", kind: "string", usage: "Override kubeconfig and communicate directly with the control plane at host:port (accepted for compatibility; inject and uninject do not use it, as in Linkerd)" },
+    {
+      name: "api-addr",
+      kind: "string",
+      usage:
+        "Override kubeconfig and communicate directly with the control plane at host:port (accepted for compatibility; inject and uninject do not use it, as in Linkerd)",
+    },
     { name: "as", kind: "string", usage: "Username to impersonate for Kubernetes operations" },
     { name: "as-group", kind: "stringArray", usage: "Group to impersonate for Kubernetes operations (repeatable)" },
     {
       name: "cni-namespace",
       kind: "string",
       defaultText: "linkerd-cni",
-      usage: "Namespace in which the Linkerd CNI plugin is installed (accepted for compatibility; inject does not use it, as in Linkerd)",
+      usage:
+        "Namespace in which the Linkerd CNI plugin is installed (accepted for compatibility; inject does not use it, as in Linkerd)",
     },
     { name: "context", kind: "string", usage: "Name of the kubeconfig context to use" },
-    { name: "kubeconfig", kind: "string", usage: "Path to the kubeconfig file to use for CLI requests", complete: "file" },
+    {
+      name: "kubeconfig",
+      kind: "string",
+      usage: "Path to the kubeconfig file to use for CLI requests",
+      complete: "file",
+    },
     {
       name: "linkerd-namespace",
       short: "L",
@@ -61,10 +72,19 @@ function outputFlag(what: string): FlagDef {
 }
 
 function diffFlag(what: string): FlagDef {
-  return { name: "diff", kind: "bool", usage: `Print a unified diff of the ${what} documents against the input (applies with patch -p0 or git apply)` };
+  return {
+    name: "diff",
+    kind: "bool",
+    usage: `Print a unified diff of the ${what} documents against the input (applies with patch -p0 or git apply)`,
+  };
 }
 
-const KIND: Readonly<Record<Flag["type"], FlagKind>> = { string: "string", integer: "int", boolean: "bool", list: "stringSlice" };
+const KIND: Readonly<Record<Flag["type"], FlagKind>> = {
+  string: "string",
+  integer: "int",
+  boolean: "bool",
+  list: "stringSlice",
+};
 
 /** Flags whose default comes from the environment, as in Linkerd (main.ts reads it). */
 const ENVIRONMENT: Readonly<Record<string, string>> = { registry: "LINKERD_DOCKER_REGISTRY" };
@@ -88,12 +108,14 @@ const INJECT_FLAGS: readonly FlagDef[] = [
   {
     name: "manual",
     kind: "bool",
-    usage: "Include the proxy sidecar container spec in the output (the proxy injector won't pick it up, so config annotations aren't supported)",
+    usage:
+      "Include the proxy sidecar container spec in the output (the proxy injector won't pick it up, so config annotations aren't supported)",
   },
   {
     name: "ignore-cluster",
     kind: "bool",
-    usage: "Ignore the current Kubernetes cluster: use Linkerd's built-in defaults instead of the cluster's linkerd-config",
+    usage:
+      "Ignore the current Kubernetes cluster: use Linkerd's built-in defaults instead of the cluster's linkerd-config",
   },
   outputFlag("turns the input document into the output"),
   diffFlag("injected"),
@@ -102,7 +124,8 @@ const INJECT_FLAGS: readonly FlagDef[] = [
     kind: "stringArray",
     valueName: "FILE",
     complete: "file",
-    usage: "Linkerd values (YAML or JSON), or the linkerd-config ConfigMap itself, instead of the cluster's; repeatable, merged in order (not a Linkerd flag)",
+    usage:
+      "Linkerd values (YAML or JSON), or the linkerd-config ConfigMap itself, instead of the cluster's; repeatable, merged in order (not a Linkerd flag)",
   },
   {
     name: "set",
@@ -137,7 +160,10 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     groups: [
       { title: "Flags", flags: [...INJECT_FLAGS, HELP] },
-      { title: "Proxy flags (applied only when given; without --manual they become config.linkerd.io annotations)", flags: PROXY_FLAG_DEFS },
+      {
+        title: "Proxy flags (applied only when given; without --manual they become config.linkerd.io annotations)",
+        flags: PROXY_FLAG_DEFS,
+      },
       { title: "Global Flags", flags: globals },
     ],
     positionals: "file",
@@ -222,8 +248,7 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     name: "",
     summary: "",
     usage: "[command]",
-    description:
-      `${PROGRAM} adds the Linkerd proxy to Kubernetes manifests, or takes it out again: a drop-in for\n\`linkerd inject\` and \`linkerd uninject\`.`,
+    description: `${PROGRAM} adds the Linkerd proxy to Kubernetes manifests, or takes it out again: a drop-in for\n\`linkerd inject\` and \`linkerd uninject\`.`,
     examples: [],
     groups: [
       {

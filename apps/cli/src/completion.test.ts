@@ -29,7 +29,9 @@ describe.skipIf(!installed("bash"))("bash completion", () => {
     const script = `source ${JSON.stringify(scriptFile("bash"))}
 COMP_WORDS=(${words.map((word) => JSON.stringify(word)).join(" ")}); COMP_CWORD=${words.length - 1}; COMPREPLY=()
 _l5d_injector; printf '%s\\n' "\${COMPREPLY[@]}"`;
-    return execFileSync("bash", ["-c", script], { encoding: "utf8" }).split("\n").filter((line) => line !== "");
+    return execFileSync("bash", ["-c", script], { encoding: "utf8" })
+      .split("\n")
+      .filter((line) => line !== "");
   };
 
   it("completes commands, each command's flags, and the values of flags with a fixed set", () => {
@@ -52,7 +54,9 @@ _l5d_injector; printf '%s\\n' "\${COMPREPLY[@]}"`;
 
 describe.skipIf(!installed("fish"))("fish completion", () => {
   const complete = (line: string): string[] =>
-    execFileSync("fish", ["-c", `source ${JSON.stringify(scriptFile("fish"))}; complete -C ${JSON.stringify(line)}`], { encoding: "utf8" })
+    execFileSync("fish", ["-c", `source ${JSON.stringify(scriptFile("fish"))}; complete -C ${JSON.stringify(line)}`], {
+      encoding: "utf8",
+    })
       .split("\n")
       .filter((entry) => entry !== "")
       .map((entry) => entry.split("\t")[0] as string);
@@ -71,7 +75,11 @@ describe.skipIf(!installed("zsh"))("zsh completion", () => {
     expect(execFileSync("zsh", ["-n", file], { encoding: "utf8" })).toBe("");
     const registered = execFileSync(
       "zsh",
-      ["-f", "-c", `autoload -U compinit && compinit -u -d ${JSON.stringify(join(dir, "zcompdump"))}; source ${JSON.stringify(file)}; print -r -- $_comps[l5d-injector]`],
+      [
+        "-f",
+        "-c",
+        `autoload -U compinit && compinit -u -d ${JSON.stringify(join(dir, "zcompdump"))}; source ${JSON.stringify(file)}; print -r -- $_comps[l5d-injector]`,
+      ],
       { encoding: "utf8" },
     );
     expect(registered).toBe("_l5d_injector\n");

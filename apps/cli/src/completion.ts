@@ -37,13 +37,22 @@ function bash(root: CommandDef, all: readonly CommandDef[], visible: Visible): s
     .filter((flag) => flag.kind !== "bool")
     .filter((flag, index, list) => list.findIndex((other) => other.name === flag.name) === index)
     .map((flag) => {
-      const action = flag.choices !== undefined ? `COMPREPLY=($(compgen -W "${flag.choices.join(" ")}" -- "$cur"))` : flag.complete === "file" ? `COMPREPLY=($(compgen -f -- "$cur"))` : "COMPREPLY=()";
+      const action =
+        flag.choices !== undefined
+          ? `COMPREPLY=($(compgen -W "${flag.choices.join(" ")}" -- "$cur"))`
+          : flag.complete === "file"
+            ? `COMPREPLY=($(compgen -f -- "$cur"))`
+            : "COMPREPLY=()";
       return `    ${names(flag).join("|")}) ${action}; return ;;`;
     });
   const commandCases = all.map((command) => {
     const flags = visible(command).flatMap(names).join(" ");
     const positional =
-      command.positionals === "shells" ? `compgen -W "bash zsh fish" -- "$cur"` : command.positionals === "commands" ? `compgen -W "${all.map((c) => c.name).join(" ")}" -- "$cur"` : "";
+      command.positionals === "shells"
+        ? `compgen -W "bash zsh fish" -- "$cur"`
+        : command.positionals === "commands"
+          ? `compgen -W "${all.map((c) => c.name).join(" ")}" -- "$cur"`
+          : "";
     const words = positional === "" ? "" : `\n        COMPREPLY=($(${positional}))`;
     return `    ${command.name})\n      if [[ "$cur" == -* ]]; then\n        COMPREPLY=($(compgen -W "${flags}" -- "$cur"))\n      else${words || "\n        COMPREPLY=()"}\n      fi ;;`;
   });
@@ -76,7 +85,12 @@ complete -o default -F ${FUNCTION} ${PROGRAM}
 
 /** Text inside a zsh `_arguments` spec, single-quoted: brackets and colons escaped. */
 function zshText(text: string): string {
-  return text.replace(/\\/g, "\\\\").replace(/'/g, "'\\''").replace(/\[/g, "\\[").replace(/\]/g, "\\]").replace(/:/g, "\\:");
+  return text
+    .replace(/\\/g, "\\\\")
+    .replace(/'/g, "'\\''")
+    .replace(/\[/g, "\\[")
+    .replace(/\]/g, "\\]")
+    .replace(/:/g, "\\:");
 }
 
 function zshSpec(flag: FlagDef): string {
@@ -143,7 +157,14 @@ function fishText(text: string): string {
 
 function fish(root: CommandDef, all: readonly CommandDef[], visible: Visible): string {
   const commandNames = all.map((command) => command.name).join(" ");
-  const valued = [...new Set([root, ...all].flatMap(visible).filter((flag) => flag.kind !== "bool").flatMap(names))];
+  const valued = [
+    ...new Set(
+      [root, ...all]
+        .flatMap(visible)
+        .filter((flag) => flag.kind !== "bool")
+        .flatMap(names),
+    ),
+  ];
   const positional = `${FUNCTION}_positional`;
   const lines = [
     `# fish completion for ${PROGRAM}: ${PROGRAM} completion fish > ~/.config/fish/completions/${PROGRAM}.fish`,
@@ -153,7 +174,10 @@ function fish(root: CommandDef, all: readonly CommandDef[], visible: Visible): s
     "    set -l previous (commandline -opc)[-1]",
     `    not contains -- $previous ${valued.join(" ")}`,
     "end",
-    ...all.map((command) => `complete -c ${PROGRAM} -n 'not __fish_seen_subcommand_from ${commandNames}' -a ${command.name} -d '${fishText(command.summary)}'`),
+    ...all.map(
+      (command) =>
+        `complete -c ${PROGRAM} -n 'not __fish_seen_subcommand_from ${commandNames}' -a ${command.name} -d '${fishText(command.summary)}'`,
+    ),
   ];
   const flagLine = (condition: string, flag: FlagDef) => {
     const parts = [`complete -c ${PROGRAM} -n '${condition}' -l ${flag.name}`];

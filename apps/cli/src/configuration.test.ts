@@ -52,12 +52,19 @@ const FLAG_CASES: Record<string, FlagCase> = {
   },
   "--registry after --proxy-image": {
     flags: { "proxy-image": "a.io/team/custom-proxy", registry: "b.io" },
-    annotations: { "config.linkerd.io/proxy-image": "b.io/custom-proxy", "config.linkerd.io/debug-image": "b.io/debug" },
+    annotations: {
+      "config.linkerd.io/proxy-image": "b.io/custom-proxy",
+      "config.linkerd.io/debug-image": "b.io/debug",
+    },
   },
   "--image-pull-policy": {
     flags: { "image-pull-policy": "Always" },
     annotations: { "config.linkerd.io/image-pull-policy": "Always" },
-    values: { imagePullPolicy: "Always", "proxy.image.pullPolicy": "Always", "debugContainer.image.pullPolicy": "Always" },
+    values: {
+      imagePullPolicy: "Always",
+      "proxy.image.pullPolicy": "Always",
+      "debugContainer.image.pullPolicy": "Always",
+    },
   },
   "--inbound-port": {
     flags: { "inbound-port": "5143" },
@@ -83,7 +90,10 @@ const FLAG_CASES: Record<string, FlagCase> = {
     flags: { "proxy-log-level": "debug,linkerd=trace" },
     annotations: { "config.linkerd.io/proxy-log-level": "debug,linkerd=trace" },
   },
-  "--proxy-log-format": { flags: { "proxy-log-format": "json" }, annotations: { "config.linkerd.io/proxy-log-format": "json" } },
+  "--proxy-log-format": {
+    flags: { "proxy-log-format": "json" },
+    annotations: { "config.linkerd.io/proxy-log-format": "json" },
+  },
   "--proxy-cpu-request": {
     flags: { "proxy-cpu-request": "1500m" },
     annotations: { "config.linkerd.io/proxy-cpu-request": "1500m" },
@@ -128,7 +138,11 @@ const FLAG_CASES: Record<string, FlagCase> = {
     flags: { "require-identity-on-inbound-ports": ["8080", "9090"] },
     annotations: { "config.linkerd.io/proxy-require-identity-inbound-ports": "8080,9090" },
   },
-  "--ingress": { flags: { ingress: true }, annotations: { "linkerd.io/inject": "ingress" }, values: { "proxy.isIngress": true } },
+  "--ingress": {
+    flags: { ingress: true },
+    annotations: { "linkerd.io/inject": "ingress" },
+    values: { "proxy.isIngress": true },
+  },
   "--opaque-ports": {
     flags: { "opaque-ports": "3306,5000-6000,mysql" },
     annotations: { "config.linkerd.io/opaque-ports": "3306,5000-6000,mysql" },
@@ -165,7 +179,9 @@ describe("proxy flags", () => {
   });
 
   it("--enable-debug-sidecar and --close-wait-timeout add their annotations, the duration in Go form", async () => {
-    const configuration = await configure({ proxyFlags: { "enable-debug-sidecar": true, "close-wait-timeout": "90s" } });
+    const configuration = await configure({
+      proxyFlags: { "enable-debug-sidecar": true, "close-wait-timeout": "90s" },
+    });
     expect(configuration.annotations).toEqual({
       "config.linkerd.io/enable-debug-sidecar": "true",
       "config.linkerd.io/close-wait-timeout": "1m30s",
@@ -180,16 +196,31 @@ describe("proxy flags", () => {
   it("reports bad flag values with the flag's name", async () => {
     const cases: Array<[Partial<ConfigurationArgs>, string]> = [
       [{ proxyFlags: { "admin-port": "http" } }, '--admin-port: must be a port number (0-65535), got "http"'],
-      [{ proxyFlags: { "proxy-cpu-request": "lots" } }, '--proxy-cpu-request: "lots" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)'],
-      [{ proxyFlags: { "proxy-cpu-request": "1e400" } }, '--proxy-cpu-request: "1e400" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)'],
-      [{ proxyFlags: { "proxy-cpu-limit": "1e300" } }, '--proxy-cpu-limit: "1e300" is more CPU cores than the proxy can be given'],
+      [
+        { proxyFlags: { "proxy-cpu-request": "lots" } },
+        '--proxy-cpu-request: "lots" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)',
+      ],
+      [
+        { proxyFlags: { "proxy-cpu-request": "1e400" } },
+        '--proxy-cpu-request: "1e400" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)',
+      ],
+      [
+        { proxyFlags: { "proxy-cpu-limit": "1e300" } },
+        '--proxy-cpu-limit: "1e300" is more CPU cores than the proxy can be given',
+      ],
       [{ proxyFlags: { "proxy-log-level": "" } }, "--proxy-log-level: must not be empty"],
-      [{ proxyFlags: { "wait-before-exit-seconds": "-1" } }, '--wait-before-exit-seconds: must be an integer >= 0, got "-1"'],
+      [
+        { proxyFlags: { "wait-before-exit-seconds": "-1" } },
+        '--wait-before-exit-seconds: must be an integer >= 0, got "-1"',
+      ],
       [
         { proxyFlags: { "proxy-cpu-request": "2", "proxy-cpu-limit": "1" } },
         "the cpu limit '1' cannot be lower than the cpu request '2'",
       ],
-      [{ proxyFlags: { "close-wait-timeout": "10" } }, '--close-wait-timeout: "10" is not a Go duration (e.g. 90s, 1m30s, 2h)'],
+      [
+        { proxyFlags: { "close-wait-timeout": "10" } },
+        '--close-wait-timeout: "10" is not a Go duration (e.g. 90s, 1m30s, 2h)',
+      ],
     ];
     for (const [overrides, message] of cases) {
       const result = await loadConfiguration(args(overrides), memoryIo({ files: { "values.yaml": VALUES } }));
@@ -200,7 +231,9 @@ describe("proxy flags", () => {
   it("puts each annotation on the pod template of the output", async () => {
     const io = memoryIo({ files: { "values.yaml": VALUES, "manifest.yaml": testdata("deployment.yaml") } });
     const code = await runInject(
-      injectArgs({ proxyFlags: { "proxy-cpu-request": "1500m", "opaque-ports": "3306", "enable-debug-sidecar": true } }),
+      injectArgs({
+        proxyFlags: { "proxy-cpu-request": "1500m", "opaque-ports": "3306", "enable-debug-sidecar": true },
+      }),
       io,
       TOOL,
     );
@@ -208,8 +241,8 @@ describe("proxy flags", () => {
     expect(io.stdoutText()).toContain(
       [
         "      annotations:",
-        "        config.linkerd.io/enable-debug-sidecar: \"true\"",
-        "        config.linkerd.io/opaque-ports: \"3306\"",
+        '        config.linkerd.io/enable-debug-sidecar: "true"',
+        '        config.linkerd.io/opaque-ports: "3306"',
         "        config.linkerd.io/proxy-cpu-request: 1500m",
         "        linkerd.io/inject: enabled",
       ].join("\n"),
@@ -229,16 +262,28 @@ describe("parseSet", () => {
       path: "proxyInit.ignoreInboundPorts",
       value: "22,8100-8102",
     });
-    expect(parseSet("proxyInit.ignoreInboundPorts=", read)).toEqual({ ok: true, path: "proxyInit.ignoreInboundPorts", value: "" });
+    expect(parseSet("proxyInit.ignoreInboundPorts=", read)).toEqual({
+      ok: true,
+      path: "proxyInit.ignoreInboundPorts",
+      value: "",
+    });
   });
 
   it("takes a multi-line VALUE for a string setting as written", () => {
     const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     const current = (path: string) => (path === "identityTrustAnchorsPEM" ? "" : undefined);
-    expect(parseSet(`identityTrustAnchorsPEM=${pem}`, current)).toEqual({ ok: true, path: "identityTrustAnchorsPEM", value: pem });
+    expect(parseSet(`identityTrustAnchorsPEM=${pem}`, current)).toEqual({
+      ok: true,
+      path: "identityTrustAnchorsPEM",
+      value: pem,
+    });
   });
 
   it("keeps the text of a number given for a string value", () => {
-    expect(parseSet("proxy.resources.cpu.request=1", read)).toEqual({ ok: true, path: "proxy.resources.cpu.request", value: "1" });
+    expect(parseSet("proxy.resources.cpu.request=1", read)).toEqual({
+      ok: true,
+      path: "proxy.resources.cpu.request",
+      value: "1",
+    });
   });
 });

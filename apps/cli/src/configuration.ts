@@ -4,7 +4,15 @@
  * override annotations are what differs between the two, plus those of the flags that exist only as annotations.
  */
 import { parse, parseAllDocuments } from "yaml";
-import { checkValuePath, DEFAULT_VALUES, formatIssue, getValue, overrideAnnotations, resolveValues, setValue } from "@l5d-injector/injector-core";
+import {
+  checkValuePath,
+  DEFAULT_VALUES,
+  formatIssue,
+  getValue,
+  overrideAnnotations,
+  resolveValues,
+  setValue,
+} from "@l5d-injector/injector-core";
 import type { Issue, JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import type { CliIo } from "./io.js";
@@ -116,7 +124,9 @@ async function baseLayers(args: ConfigurationArgs, io: CliIo): Promise<LayersRes
     ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }),
     ...(args.context === undefined ? {} : { context: args.context }),
     ...(args.impersonate === undefined ? {} : { impersonate: args.impersonate }),
-    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0 ? {} : { impersonateGroups: args.impersonateGroups }),
+    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0
+      ? {}
+      : { impersonateGroups: args.impersonateGroups }),
   };
   const read = await io.readClusterValues(request);
   if (!read.ok) return { ok: false, message: `${read.message}; ${CLUSTER_HINT}` };
@@ -128,7 +138,10 @@ async function baseLayers(args: ConfigurationArgs, io: CliIo): Promise<LayersRes
  * `linkerd-config` ConfigMap itself (`kubectl get cm linkerd-config -o yaml`), also inside a List or a multi-document
  * file (a saved `linkerd install` output).
  */
-async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; source: string; values: unknown } | { ok: false; message: string }> {
+async function readValuesFile(
+  file: string,
+  io: CliIo,
+): Promise<{ ok: true; source: string; values: unknown } | { ok: false; message: string }> {
   let text: string;
   try {
     text = await io.readFile(file);
@@ -153,18 +166,35 @@ async function readValuesFile(file: string, io: CliIo): Promise<{ ok: true; sour
       message: `values file ${file} holds Kubernetes objects but no linkerd-config ConfigMap: give Linkerd values, or the linkerd-config ConfigMap (kubectl -n linkerd get cm linkerd-config -o yaml)`,
     };
   }
-  if (present.length > 1) return { ok: false, message: `values file ${file}: expected one mapping of Linkerd values, found ${present.length} documents` };
+  if (present.length > 1)
+    return {
+      ok: false,
+      message: `values file ${file}: expected one mapping of Linkerd values, found ${present.length} documents`,
+    };
   const [values = {}] = present;
   if (typeof values !== "object" || Array.isArray(values)) {
-    return { ok: false, message: `values file ${file}: expected a mapping of Linkerd values, found ${Array.isArray(values) ? "a list" : typeof values}` };
+    return {
+      ok: false,
+      message: `values file ${file}: expected a mapping of Linkerd values, found ${Array.isArray(values) ? "a list" : typeof values}`,
+    };
   }
   return { ok: true, source: `values file ${file}`, values };
 }
 
-type KubernetesObject = { kind?: unknown; metadata?: { name?: unknown; namespace?: unknown }; data?: unknown; items?: unknown };
+type KubernetesObject = {
+  kind?: unknown;
+  metadata?: { name?: unknown; namespace?: unknown };
+  data?: unknown;
+  items?: unknown;
+};
 
 function isKubernetesObject(value: unknown): value is KubernetesObject {
-  return typeof value === "object" && value !== null && typeof (value as KubernetesObject).kind === "string" && "apiVersion" in value;
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as KubernetesObject).kind === "string" &&
+    "apiVersion" in value
+  );
 }
 
 function listItems(value: unknown): unknown[] {
@@ -175,10 +205,16 @@ function isConfigMap(value: unknown): value is KubernetesObject {
   return isKubernetesObject(value) && value.kind === "ConfigMap" && value.metadata?.name === "linkerd-config";
 }
 
-function valuesOfConfigMap(file: string, configMap: KubernetesObject): { ok: true; source: string; values: unknown } | { ok: false; message: string } {
+function valuesOfConfigMap(
+  file: string,
+  configMap: KubernetesObject,
+): { ok: true; source: string; values: unknown } | { ok: false; message: string } {
   const namespace = typeof configMap.metadata?.namespace === "string" ? `${configMap.metadata.namespace}/` : "";
   const source = `values file ${file} (ConfigMap ${namespace}linkerd-config)`;
-  const text = typeof configMap.data === "object" && configMap.data !== null ? (configMap.data as { values?: unknown }).values : undefined;
+  const text =
+    typeof configMap.data === "object" && configMap.data !== null
+      ? (configMap.data as { values?: unknown }).values
+      : undefined;
   if (typeof text !== "string") return { ok: false, message: `${source} has no "values" key under data` };
   let values: unknown;
   try {
@@ -187,7 +223,8 @@ function valuesOfConfigMap(file: string, configMap: KubernetesObject): { ok: tru
     return { ok: false, message: `${source}: its values are not valid YAML: ${errorMessage(error).split("\n", 1)[0]}` };
   }
   if (values === null || values === undefined) return { ok: true, source, values: {} };
-  if (typeof values !== "object" || Array.isArray(values)) return { ok: false, message: `${source}: its values are not a mapping` };
+  if (typeof values !== "object" || Array.isArray(values))
+    return { ok: false, message: `${source}: its values are not a mapping` };
   return { ok: true, source, values };
 }
 

@@ -44,12 +44,21 @@ describe("parseSourceDocument", () => {
   });
 
   it("refuses duplicate keys, which would make the output ambiguous", () => {
-    expect(parse("a: 1\na: 2\n")).toMatchObject({ ok: false, problem: { line: 2, message: expect.stringContaining("unique") } });
+    expect(parse("a: 1\na: 2\n")).toMatchObject({
+      ok: false,
+      problem: { line: 2, message: expect.stringContaining("unique") },
+    });
   });
 
   it("refuses values JSON cannot hold", () => {
-    expect(parse("a: .inf\n")).toEqual({ ok: false, problem: { line: 1, message: "a: Infinity cannot be represented in JSON" } });
-    expect(parse("a: !!set {x}\n")).toMatchObject({ ok: false, problem: { message: "a: YAML type !!set cannot be represented in JSON" } });
+    expect(parse("a: .inf\n")).toEqual({
+      ok: false,
+      problem: { line: 1, message: "a: Infinity cannot be represented in JSON" },
+    });
+    expect(parse("a: !!set {x}\n")).toMatchObject({
+      ok: false,
+      problem: { message: "a: YAML type !!set cannot be represented in JSON" },
+    });
   });
 
   it("reads an alias as a copy of its anchor's value", () => {

@@ -2,7 +2,14 @@
  * Reading manifests: splitting an input into documents the way Linkerd does, and parsing each document as
  * Kubernetes tooling reads YAML.
  */
-import { LineCounter, parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions } from "yaml";
+import {
+  LineCounter,
+  parseDocument,
+  type Document,
+  type DocumentOptions,
+  type ParseOptions,
+  type SchemaOptions,
+} from "yaml";
 import type { JsonValue } from "@l5d-injector/injector-core";
 
 /** One document of an input, with where it starts so that errors can name the line of the file. */
@@ -101,7 +108,10 @@ export function parseSourceDocument(source: SourceDocument): ParsedDocument {
     js = document.toJS({ maxAliasCount: 1000 });
   } catch (error) {
     // An alias whose anchor is missing or used too often is only found when the value is built.
-    return { ok: false, problem: { line: source.firstLine, message: error instanceof Error ? error.message : String(error) } };
+    return {
+      ok: false,
+      problem: { line: source.firstLine, message: error instanceof Error ? error.message : String(error) },
+    };
   }
   const converted = toJsonValue(js, "");
   if (!converted.ok) {
@@ -114,7 +124,10 @@ export function parseSourceDocument(source: SourceDocument): ParsedDocument {
  * Checks that a parsed document is plain JSON data (what the API server would accept), converting what YAML
  * allows beyond JSON where the meaning is clear (big integers) and refusing the rest with the path at fault.
  */
-export function toJsonValue(input: unknown, path: string): { ok: true; value: JsonValue } | { ok: false; message: string } {
+export function toJsonValue(
+  input: unknown,
+  path: string,
+): { ok: true; value: JsonValue } | { ok: false; message: string } {
   if (input === null || input === undefined) return { ok: true, value: null };
   switch (typeof input) {
     case "string":

@@ -18,7 +18,11 @@ export function emptyValueRemovals(before: JsonValue, after: JsonValue): PatchOp
 /** Keys whose empty value says something. */
 const MEANINGFUL_WHEN_EMPTY = new Set(["emptyDir"]);
 
-function clean(after: JsonValue, before: JsonValue | undefined, path: Array<string | number>): { ops: PatchOperation[]; emptied: boolean } {
+function clean(
+  after: JsonValue,
+  before: JsonValue | undefined,
+  path: Array<string | number>,
+): { ops: PatchOperation[]; emptied: boolean } {
   if (Array.isArray(after)) {
     const ops = after.flatMap((item, index) => clean(item, counterpart(item, before, index), [...path, index]).ops);
     return { ops, emptied: false };

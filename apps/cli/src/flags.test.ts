@@ -15,7 +15,11 @@ const FLAGS: FlagDef[] = [
 function parse(args: string[]) {
   const result = parseFlags(args, FLAGS);
   if (!result.ok) return result.message;
-  return { values: Object.fromEntries(result.line.values), positionals: result.line.positionals, notices: result.line.notices };
+  return {
+    values: Object.fromEntries(result.line.values),
+    positionals: result.line.positionals,
+    notices: result.line.notices,
+  };
 }
 
 describe("parseFlags", () => {
@@ -29,7 +33,10 @@ describe("parseFlags", () => {
 
   it("takes the next word as a value whatever it looks like, but never for a boolean", () => {
     expect(parse(["--admin-port", "-5"])).toMatchObject({ values: { "admin-port": [-5] } });
-    expect(parse(["--manual", "false", "x"])).toMatchObject({ values: { manual: [true] }, positionals: ["false", "x"] });
+    expect(parse(["--manual", "false", "x"])).toMatchObject({
+      values: { manual: [true] },
+      positionals: ["false", "x"],
+    });
     expect(parse(["--values", "--manual"])).toMatchObject({ values: { values: ["--manual"] } });
   });
 
@@ -41,7 +48,10 @@ describe("parseFlags", () => {
   });
 
   it("reads a single-dash long name as that flag, where pflag would read shorthands", () => {
-    expect(parse(["-verbose", "-manual=false"])).toMatchObject({ values: { verbose: [true], manual: [false] }, notices: [] });
+    expect(parse(["-verbose", "-manual=false"])).toMatchObject({
+      values: { verbose: [true], manual: [false] },
+      notices: [],
+    });
   });
 
   it("stops at --, and keeps a lone - as a positional", () => {
@@ -55,7 +65,9 @@ describe("parseFlags", () => {
   });
 
   it("prints a deprecation notice once, for the long name as for the shorthand", () => {
-    expect(parse(["-v", "a", "--proxy-version", "b"])).toMatchObject({ notices: ["Flag --proxy-version has been deprecated, use something else"] });
+    expect(parse(["-v", "a", "--proxy-version", "b"])).toMatchObject({
+      notices: ["Flag --proxy-version has been deprecated, use something else"],
+    });
   });
 
   it("says what is wrong, as pflag does, with a suggestion for a typo", () => {
@@ -73,8 +85,12 @@ describe("parseFlags", () => {
 
 describe("parseGoInteger", () => {
   it("reads what strconv.ParseInt(s, 0, 64) reads", () => {
-    expect(["42", "-7", "+3", "0x1F", "0o17", "017", "0b101", "1_000", "0"].map((text) => parseGoInteger(text, false))).toEqual([42, -7, 3, 31, 15, 15, 5, 1000, 0]);
-    expect(["", "1.5", "1e3", "_1", "1__0", "0x", "9007199254740993"].map((text) => parseGoInteger(text, false))).toEqual(Array(7).fill(undefined));
+    expect(
+      ["42", "-7", "+3", "0x1F", "0o17", "017", "0b101", "1_000", "0"].map((text) => parseGoInteger(text, false)),
+    ).toEqual([42, -7, 3, 31, 15, 15, 5, 1000, 0]);
+    expect(
+      ["", "1.5", "1e3", "_1", "1__0", "0x", "9007199254740993"].map((text) => parseGoInteger(text, false)),
+    ).toEqual(Array(7).fill(undefined));
     expect(parseGoInteger("-1", true)).toBeUndefined();
   });
 });

@@ -178,13 +178,18 @@ function readValue(flag: FlagDef, raw: string): Read {
     case "uint": {
       const value = parseGoInteger(raw, flag.kind === "uint");
       if (value === undefined) {
-        return { ok: false, message: flag.kind === "uint" ? "expected a whole number (0 or more)" : "expected an integer" };
+        return {
+          ok: false,
+          message: flag.kind === "uint" ? "expected a whole number (0 or more)" : "expected an integer",
+        };
       }
       return { ok: true, value };
     }
     case "stringSlice": {
       const fields = parseCsvRecord(raw);
-      return fields === undefined ? { ok: false, message: 'a bare " in an unquoted value (quote a value with "..." as in CSV)' } : { ok: true, value: fields };
+      return fields === undefined
+        ? { ok: false, message: 'a bare " in an unquoted value (quote a value with "..." as in CSV)' }
+        : { ok: true, value: fields };
     }
     default:
       if (flag.choices !== undefined && !flag.choices.includes(raw)) {
@@ -200,7 +205,10 @@ function readValue(flag: FlagDef, raw: string): Read {
  * exactly are refused rather than rounded.
  */
 export function parseGoInteger(text: string, unsigned: boolean): number | undefined {
-  const match = /^([+-]?)(0[xX]_?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|0[oO]_?[0-7]+(?:_[0-7]+)*|0[bB]_?[01]+(?:_[01]+)*|0_?[0-7]+(?:_[0-7]+)*|0|[1-9][0-9]*(?:_[0-9]+)*)$/.exec(text);
+  const match =
+    /^([+-]?)(0[xX]_?[0-9a-fA-F]+(?:_[0-9a-fA-F]+)*|0[oO]_?[0-7]+(?:_[0-7]+)*|0[bB]_?[01]+(?:_[01]+)*|0_?[0-7]+(?:_[0-7]+)*|0|[1-9][0-9]*(?:_[0-9]+)*)$/.exec(
+      text,
+    );
   if (match === null) return undefined;
   const [, sign, literal = ""] = match;
   if (unsigned && sign !== "") return undefined;

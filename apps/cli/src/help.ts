@@ -16,7 +16,8 @@ export function renderHelp(command: CommandDef, all: readonly CommandDef[]): str
   if (command.name === "") {
     lines.push("", "Available Commands:");
     const width = Math.max(...all.map((c) => c.name.length));
-    for (const c of [...all].sort((a, b) => a.name.localeCompare(b.name))) lines.push(`  ${c.name.padEnd(width)}  ${c.summary}`);
+    for (const c of [...all].sort((a, b) => a.name.localeCompare(b.name)))
+      lines.push(`  ${c.name.padEnd(width)}  ${c.summary}`);
   }
   if (command.examples.length > 0) {
     lines.push("", "Examples:", ...command.examples.map((example) => (example === "" ? "" : `  ${example}`)));
@@ -31,7 +32,10 @@ export function renderHelp(command: CommandDef, all: readonly CommandDef[]): str
       lines.push(`${left(flag).padEnd(width)}   ${flag.usage}${defaultOf(flag)}`);
     }
   }
-  lines.push("", `Use "${PROGRAM} ${command.name === "" ? "[command]" : command.name} --help" for more information${command.name === "" ? " about a command" : ""}.`);
+  lines.push(
+    "",
+    `Use "${PROGRAM} ${command.name === "" ? "[command]" : command.name} --help" for more information${command.name === "" ? " about a command" : ""}.`,
+  );
   return `${lines.join("\n")}\n`;
 }
 

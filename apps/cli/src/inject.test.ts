@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { applyPatch, canonicalRemovals, injectManifest, prepareConfiguration, resolveValues } from "@l5d-injector/injector-core";
+import {
+  applyPatch,
+  canonicalRemovals,
+  injectManifest,
+  prepareConfiguration,
+  resolveValues,
+} from "@l5d-injector/injector-core";
 import type { JsonValue } from "@l5d-injector/injector-core";
 import { runInject, type InjectArgs } from "./inject.js";
 import { transformFile } from "./transform.js";
@@ -63,7 +69,10 @@ describe("runInject", () => {
       "linkerd.io/trust-root-sha256": TRUST_ROOT_SHA256,
     });
     expect(template.metadata.labels["linkerd.io/proxy-deployment"]).toBe("web");
-    expect(template.spec.initContainers.map((c: { name: string }) => c.name)).toEqual(["linkerd-init", "linkerd-proxy"]);
+    expect(template.spec.initContainers.map((c: { name: string }) => c.name)).toEqual([
+      "linkerd-init",
+      "linkerd-proxy",
+    ]);
     expect(template.spec.containers.map((c: { name: string }) => c.name)).toEqual(["web-svc"]);
   });
 
@@ -111,7 +120,9 @@ describe("runInject", () => {
     const manifest = "# config\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: c}   # flow\n---\n\n---\nfoo: bar\n";
     const { code, stdout, stderr } = await inject({ manual: true }, { files: { "manifest.yaml": manifest } });
     expect(code).toBe(0);
-    expect(stdout).toBe("# config\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: c}   # flow\n---\n\n---\nfoo: bar\n---\n");
+    expect(stdout).toBe(
+      "# config\nkind: ConfigMap\napiVersion: v1\nmetadata: {name: c}   # flow\n---\n\n---\nfoo: bar\n---\n",
+    );
     expect(stderr).toBe(
       '\n‼ no supported objects found\n\nconfigmap "c" skipped\ndocument missing "kind" field, skipped\ndocument missing "kind" field, skipped\n\n',
     );
@@ -147,9 +158,14 @@ describe("runInject", () => {
   });
 
   it("colours the report only when stderr is a terminal", async () => {
-    const disabled = DEPLOYMENT.replace("      labels:\n", "      annotations:\n        linkerd.io/inject: disabled\n      labels:\n");
+    const disabled = DEPLOYMENT.replace(
+      "      labels:\n",
+      "      annotations:\n        linkerd.io/inject: disabled\n      labels:\n",
+    );
     const plain = await inject({}, { files: { "manifest.yaml": disabled } });
-    expect(plain.stderr).toBe('\n‼ "linkerd.io/inject: disabled" annotation set on deployment/web\n\ndeployment "web" skipped\n\n');
+    expect(plain.stderr).toBe(
+      '\n‼ "linkerd.io/inject: disabled" annotation set on deployment/web\n\ndeployment "web" skipped\n\n',
+    );
     const terminal = await inject({}, { files: { "manifest.yaml": disabled }, isTTY: true });
     expect(terminal.stderr).toContain('\u001b[33;1m‼\u001b[0m "linkerd.io/inject: disabled"');
     expect(plain.stdout).toBe(`${disabled}---\n`);
@@ -163,15 +179,10 @@ describe("runInject", () => {
     };
     const { code, io } = await inject({ input: "dir" }, { files });
     expect(code).toBe(0);
-    const order = io.writes.map((write) => `${write.stream}:${/name: (\S+)|deployment "(\S+)"/.exec(write.text)?.slice(1).join("")}`);
-    expect(order).toEqual([
-      "stdout:upper-b",
-      "stderr:upper-b",
-      "stdout:a-x",
-      "stderr:a-x",
-      "stdout:b",
-      "stderr:b",
-    ]);
+    const order = io.writes.map(
+      (write) => `${write.stream}:${/name: (\S+)|deployment "(\S+)"/.exec(write.text)?.slice(1).join("")}`,
+    );
+    expect(order).toEqual(["stdout:upper-b", "stderr:upper-b", "stdout:a-x", "stderr:a-x", "stdout:b", "stderr:b"]);
   });
 
   it("reads the manifest from stdin for -", async () => {
@@ -185,7 +196,10 @@ describe("runInject", () => {
     const ok = await inject({ input: url }, { urls: { [url]: { status: 200, statusText: "OK", body: DEPLOYMENT } } });
     expect(ok.code).toBe(0);
     expect(ok.io.fetched).toEqual([url]);
-    const missing = await inject({ input: url }, { urls: { [url]: { status: 404, statusText: "Not Found", body: "" } } });
+    const missing = await inject(
+      { input: url },
+      { urls: { [url]: { status: 404, statusText: "Not Found", body: "" } } },
+    );
     expect(missing.stderr).toBe(`Error: unable to read URL "${url}", server reported Not Found, status code=404\n`);
     const http = await inject({ input: "http://example.test/app.yml" });
     expect(http).toMatchObject({ code: 1, stdout: "", stderr: "Error: only HTTPS URLs are allowed\n" });
@@ -215,7 +229,6 @@ describe("runInject on bad input", () => {
     });
   });
 
-
   it("names the file, line and problem of a YAML error, prints nothing of that file, and stops there", async () => {
     const files = {
       "dir/1.yaml": DEPLOYMENT,
@@ -225,12 +238,17 @@ describe("runInject on bad input", () => {
     const { code, io, stdout, stderr } = await inject({ input: "dir" }, { files });
     expect(code).toBe(1);
     expect(stdout.match(/^---$/gm)).toHaveLength(1);
-    expect(io.writes.at(-1)?.text).toMatch(/^Error transforming resources:\nfailed to parse dir\/2\.yaml at line 28, column 9: Nested mappings are not allowed/);
+    expect(io.writes.at(-1)?.text).toMatch(
+      /^Error transforming resources:\nfailed to parse dir\/2\.yaml at line 28, column 9: Nested mappings are not allowed/,
+    );
     expect(stderr.startsWith('\ndeployment "web" injected\n\nError transforming resources:\n')).toBe(true);
   });
 
   it("names the file and line of malformed JSON input", async () => {
-    const { code, stdout, stderr } = await inject({}, { files: { "manifest.yaml": '{\n  "kind": "Pod",\n  "metadata": {"name": "p"\n}\n' } });
+    const { code, stdout, stderr } = await inject(
+      {},
+      { files: { "manifest.yaml": '{\n  "kind": "Pod",\n  "metadata": {"name": "p"\n}\n' } },
+    );
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toMatch(/^Error transforming resources:\nfailed to parse manifest\.yaml at line \d+, column \d+: /);
@@ -239,21 +257,33 @@ describe("runInject on bad input", () => {
   it("reports a file it cannot read", async () => {
     const denied = Object.assign(new Error("EACCES: permission denied"), { code: "EACCES" });
     const { code, stdout, stderr } = await inject({}, { files: { "manifest.yaml": denied } });
-    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: "", stderr: "Error: cannot read manifest.yaml: permission denied\n" });
+    expect({ code, stdout, stderr }).toEqual({
+      code: 1,
+      stdout: "",
+      stderr: "Error: cannot read manifest.yaml: permission denied\n",
+    });
   });
 
   it("reports a missing input and a missing INPUT argument", async () => {
-    expect((await inject({ input: "nope.yaml" })).stderr).toBe("Error: cannot read nope.yaml: no such file or directory\n");
+    expect((await inject({ input: "nope.yaml" })).stderr).toBe(
+      "Error: cannot read nope.yaml: no such file or directory\n",
+    );
     const none = await inject({ input: undefined });
     expect(none).toMatchObject({ code: 1, stdout: "", stderr: "Error: please specify a kubernetes resource file\n" });
   });
 
   it("rejects an unknown --set path, an ill-typed value and a --set without =", async () => {
     const unknown = await inject({ sets: ["proxy.nope=1"] });
-    expect(unknown).toMatchObject({ code: 1, stdout: "", stderr: "Error: --set proxy.nope=1: proxy.nope: unknown values path\n" });
+    expect(unknown).toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr: "Error: --set proxy.nope=1: proxy.nope: unknown values path\n",
+    });
     const illTyped = await inject({ sets: ["proxy.ports.admin=abc"] });
     expect(illTyped).toMatchObject({ code: 1, stdout: "" });
-    expect(illTyped.stderr).toBe('Error: --set proxy.ports.admin=abc: proxy.ports.admin: expected number, got string "abc"\n');
+    expect(illTyped.stderr).toBe(
+      'Error: --set proxy.ports.admin=abc: proxy.ports.admin: expected number, got string "abc"\n',
+    );
     const malformed = await inject({ sets: ["proxy.ports.admin"] });
     expect(malformed.stderr).toBe('Error: --set expects PATH=VALUE, got "proxy.ports.admin"\n');
   });
@@ -287,7 +317,9 @@ describe("runInject with Linkerd's free-form proxy parameters", () => {
     const { code, stdout, stderr } = await inject({ manual: true, ...args }, { files });
     expect({ code, stderr }).toEqual({ code: 0, stderr: '\ndeployment "web" injected\n\n' });
     const template = podTemplate(documents(stdout)[0] as JsonValue);
-    const proxy = [...template.spec.initContainers, ...template.spec.containers].find((c: { name: string }) => c.name === "linkerd-proxy");
+    const proxy = [...template.spec.initContainers, ...template.spec.containers].find(
+      (c: { name: string }) => c.name === "linkerd-proxy",
+    );
     const env = proxy.env as Array<{ name: string; value?: string }>;
     return Object.fromEntries(
       env.filter((e) => /^LINKERD2_PROXY_(IN|OUT)BOUND_(SERVER|SCOPE)_/.test(e.name)).map((e) => [e.name, e.value]),
@@ -305,7 +337,10 @@ describe("runInject with Linkerd's free-form proxy parameters", () => {
   });
 
   it("emits only the inbound parameters a values file gives: its map replaces the default one", async () => {
-    const values = VALUES.replace("\nproxy:\n", "\nproxy:\n  inbound:\n    server:\n      http2:\n        keepAliveInterval: 20s\n");
+    const values = VALUES.replace(
+      "\nproxy:\n",
+      "\nproxy:\n  inbound:\n    server:\n      http2:\n        keepAliveInterval: 20s\n",
+    );
     expect(await proxyParams({}, { "values.yaml": values })).toEqual({
       LINKERD2_PROXY_INBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "20s",
       LINKERD2_PROXY_OUTBOUND_SERVER_HTTP2_KEEP_ALIVE_INTERVAL: "10s",
@@ -359,6 +394,8 @@ describe("runInject configuration source", () => {
       { files: { "more.yaml": '{"proxy": {"image": {"version": "from-second-file"}}}' } },
     );
     expect(code).toBe(0);
-    expect(podTemplate(documents(stdout)[0] as JsonValue).metadata.annotations["linkerd.io/proxy-version"]).toBe("from-second-file");
+    expect(podTemplate(documents(stdout)[0] as JsonValue).metadata.annotations["linkerd.io/proxy-version"]).toBe(
+      "from-second-file",
+    );
   });
 });

@@ -63,7 +63,12 @@ export function injectTransform(options: ManifestOptions): DocumentTransform {
     const result = reinjectManifest(value, options);
     if (!result.ok) return { ok: false, messages: result.issues.map(describeIssue) };
     // An unchanged document is echoed as written (transform.ts), never read from `object`.
-    return { ok: true, patches: [result.patch], object: result.patch.length === 0 ? value : result.object, reports: result.reports };
+    return {
+      ok: true,
+      patches: [result.patch],
+      object: result.patch.length === 0 ? value : result.object,
+      reports: result.reports,
+    };
   };
 }
 

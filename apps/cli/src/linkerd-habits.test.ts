@@ -17,7 +17,10 @@ const META: CliMeta = { version: "9.9.9", linkerdNamespace: "linkerd" };
 const VALUES = testdata("values.yaml");
 
 async function cli(argv: string[], options: MemoryIoOptions = {}, meta: Partial<CliMeta> = {}) {
-  const io = memoryIo({ ...options, files: { "values.yaml": VALUES, "app.yaml": testdata("deployment.yaml"), ...options.files } });
+  const io = memoryIo({
+    ...options,
+    files: { "values.yaml": VALUES, "app.yaml": testdata("deployment.yaml"), ...options.files },
+  });
   const code = await runCli(argv, io, { ...META, ...meta });
   return { code, stdout: io.stdoutText(), stderr: io.stderrText() };
 }
@@ -77,7 +80,11 @@ describe("flags, as linkerd's command line reads them", () => {
     expect(annotated.stdout).toContain("        config.linkerd.io/proxy-image: mirror.example/linkerd/proxy\n");
     const manual = await cli(["inject", "--manual", "--values", "values.yaml", "app.yaml"], {}, registry);
     expect(manual.stdout).toContain("image: mirror.example/linkerd/proxy:test-proxy-version\n");
-    const flag = await cli(["inject", "--registry", "other.example", "--values", "values.yaml", "app.yaml"], {}, registry);
+    const flag = await cli(
+      ["inject", "--registry", "other.example", "--values", "values.yaml", "app.yaml"],
+      {},
+      registry,
+    );
     expect(flag.stdout).toContain("        config.linkerd.io/proxy-image: other.example/proxy\n");
   });
 
@@ -94,14 +101,27 @@ describe("flags, as linkerd's command line reads them", () => {
   it("names an unknown flag once, with the flag it most likely means", async () => {
     const { code, stderr } = await cli(["inject", "--ignore-cluser", "app.yaml"]);
     expect(code).toBe(1);
-    expect(stderr).toBe("Error: unknown flag: --ignore-cluser (did you mean --ignore-cluster?)\nRun 'l5d-injector inject --help' for usage.\n");
+    expect(stderr).toBe(
+      "Error: unknown flag: --ignore-cluser (did you mean --ignore-cluster?)\nRun 'l5d-injector inject --help' for usage.\n",
+    );
   });
 
   it("checks ports and port ranges of the skip-ports flags", async () => {
-    const { code, stdout, stderr } = await cli(["inject", "--skip-outbound-ports", "abc,70000", "--values", "values.yaml", "app.yaml"]);
+    const { code, stdout, stderr } = await cli([
+      "inject",
+      "--skip-outbound-ports",
+      "abc,70000",
+      "--values",
+      "values.yaml",
+      "app.yaml",
+    ]);
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
-    expect(stderr).toBe('Error: --skip-outbound-ports: "abc" is not a port (0-65535) or a port range (lower-upper, e.g. 8100-8102)\n');
-    expect((await cli(["inject", "--skip-inbound-ports", "22,70000", "--values", "values.yaml", "app.yaml"])).stderr).toContain('"70000" is not a port');
+    expect(stderr).toBe(
+      'Error: --skip-outbound-ports: "abc" is not a port (0-65535) or a port range (lower-upper, e.g. 8100-8102)\n',
+    );
+    expect(
+      (await cli(["inject", "--skip-inbound-ports", "22,70000", "--values", "values.yaml", "app.yaml"])).stderr,
+    ).toContain('"70000" is not a port');
   });
 
   it("says what a user ID must be", async () => {
@@ -149,10 +169,14 @@ describe("--values", () => {
       "  namespace: linkerd",
       "data:",
       "  values: |",
-      ...VALUES.trimEnd().split("\n").map((line) => (line === "" ? "" : `    ${line}`)),
+      ...VALUES.trimEnd()
+        .split("\n")
+        .map((line) => (line === "" ? "" : `    ${line}`)),
       "",
     ].join("\n");
-    const fromConfigMap = await cli(["inject", "--manual", "--values", "cm.yaml", "app.yaml"], { files: { "cm.yaml": configMap } });
+    const fromConfigMap = await cli(["inject", "--manual", "--values", "cm.yaml", "app.yaml"], {
+      files: { "cm.yaml": configMap },
+    });
     const fromValues = await cli(["inject", "--manual", "--values", "values.yaml", "app.yaml"]);
     expect(fromConfigMap.code).toBe(0);
     expect(fromConfigMap.stderr).toBe(fromValues.stderr);
@@ -164,7 +188,9 @@ describe("--values", () => {
       files: { "typo.yaml": "proxyy:\n  logLevel: debug\n" },
     });
     expect(code).toBe(0);
-    expect(stderr).toBe('‼ values file typo.yaml: unknown key "proxyy" (did you mean "proxy"?), ignored\n\ndeployment "web" injected\n\n');
+    expect(stderr).toBe(
+      '‼ values file typo.yaml: unknown key "proxyy" (did you mean "proxy"?), ignored\n\ndeployment "web" injected\n\n',
+    );
   });
 });
 
@@ -179,14 +205,26 @@ describe("output", () => {
   });
 
   it("writes no empty security context the configuration leaves in the injected containers", async () => {
-    const { code, stdout } = await cli(["inject", "--manual", "--values", "values.yaml", "--set", "cniEnabled=true", "--set", "networkValidator.securityContext={}", "app.yaml"]);
+    const { code, stdout } = await cli([
+      "inject",
+      "--manual",
+      "--values",
+      "values.yaml",
+      "--set",
+      "cniEnabled=true",
+      "--set",
+      "networkValidator.securityContext={}",
+      "app.yaml",
+    ]);
     expect(code).toBe(0);
     expect(stdout).toContain("name: linkerd-network-validator");
     expect(stdout).not.toMatch(/securityContext: \{\}/);
   });
 
   it("puts a pod template's new metadata before its spec, the user's keys staying in their order", async () => {
-    const { code, stdout } = await cli(["inject", "--values", "values.yaml", "cron.yaml"], { files: { "cron.yaml": testdata("cronjob.yaml") } });
+    const { code, stdout } = await cli(["inject", "--values", "values.yaml", "cron.yaml"], {
+      files: { "cron.yaml": testdata("cronjob.yaml") },
+    });
     expect(code).toBe(0);
     const template = stdout.slice(stdout.indexOf("      template:"));
     expect(template.indexOf("        metadata:")).toBeGreaterThan(0);
@@ -214,7 +252,9 @@ describe("input Linkerd refuses", () => {
     ].join("\n");
 
   it("refuses containers that are not a list, naming the file and the document", async () => {
-    const { code, stdout, stderr } = await cli(["inject", "--values", "values.yaml", "bad.yaml"], { files: { "bad.yaml": deployment('"oops"') } });
+    const { code, stdout, stderr } = await cli(["inject", "--values", "values.yaml", "bad.yaml"], {
+      files: { "bad.yaml": deployment('"oops"') },
+    });
     expect({ code, stdout }).toEqual({ code: 1, stdout: "" });
     expect(stderr).toBe(
       'Error transforming resources:\nbad.yaml: document 2 (line 5, deployment/web): spec.template.spec.containers: expected a list of containers, got the string "oops"\n',
@@ -226,7 +266,9 @@ describe("input Linkerd refuses", () => {
       files: { "bad.yaml": deployment('[{name: web, ports: [{containerPort: "http"}]}]') },
     });
     expect(code).toBe(1);
-    expect(stderr).toContain('spec.template.spec.containers[0].ports[0].containerPort: expected a whole number (32-bit), got the string "http"');
+    expect(stderr).toContain(
+      'spec.template.spec.containers[0].ports[0].containerPort: expected a whole number (32-bit), got the string "http"',
+    );
   });
 
   it("refuses the same input in uninject", async () => {
@@ -250,7 +292,15 @@ describe("directories", () => {
     expect(stdout).not.toContain("How to deploy");
     expect(stdout).not.toContain("kubectl apply");
     // One report per file read: the JSON, the .yml, then the .yaml (byte order, depth first).
-    expect(stderr.match(/^.* (?:skipped|injected)$/gm)).toEqual(['configmap "c" skipped', 'service "s" skipped', 'deployment "web" injected']);
-    expect(parse(stdout.split("---\n")[0] as string)).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" } });
+    expect(stderr.match(/^.* (?:skipped|injected)$/gm)).toEqual([
+      'configmap "c" skipped',
+      'service "s" skipped',
+      'deployment "web" injected',
+    ]);
+    expect(parse(stdout.split("---\n")[0] as string)).toEqual({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "c" },
+    });
   });
 });

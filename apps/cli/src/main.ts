@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import { runCli } from "./cli.js";
 import { createNodeIo } from "./node-io.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 // `l5d-injector inject x.yml | head` closes stdout early: that is not an error worth a stack trace.
 process.stdout.on("error", (error: NodeJS.ErrnoException) => {

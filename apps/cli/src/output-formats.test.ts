@@ -31,7 +31,9 @@ function documents(text: string): unknown[] {
 
 /** The three commands, each with the input it gets: uninject gets what inject --manual printed. */
 async function cases(): Promise<Array<{ name: string; argv: string[]; input: string }>> {
-  const injected = await cli(["inject", "--manual", "--values", "values.yaml", "app/manifests.yaml"], { "app/manifests.yaml": MANIFESTS });
+  const injected = await cli(["inject", "--manual", "--values", "values.yaml", "app/manifests.yaml"], {
+    "app/manifests.yaml": MANIFESTS,
+  });
   if (injected.code !== 0) throw new Error(injected.stderr);
   return [
     { name: "inject", argv: ["inject", "--values", "values.yaml"], input: MANIFESTS },
@@ -66,19 +68,25 @@ describe("--diff", () => {
   });
 
   it("does not combine with -o json", async () => {
-    expect((await cli(["inject", "--diff", "-o", "json", "--values", "values.yaml", "a.yaml"], { "a.yaml": MANIFESTS })).stderr).toBe(
-      "Error: --diff shows the YAML output as a diff; it does not combine with -o json\n",
-    );
+    expect(
+      (await cli(["inject", "--diff", "-o", "json", "--values", "values.yaml", "a.yaml"], { "a.yaml": MANIFESTS }))
+        .stderr,
+    ).toBe("Error: --diff shows the YAML output as a diff; it does not combine with -o json\n");
   });
 });
 
 describe("-o patch", () => {
   it("prints one RFC 6902 patch a document that turns the input document into the printed one", async () => {
     for (const { name, argv, input } of await cases()) {
-      const printed = documents((await cli([...argv, "in.yaml"], { "in.yaml": input })).stdout).filter((document) => document !== null);
+      const printed = documents((await cli([...argv, "in.yaml"], { "in.yaml": input })).stdout).filter(
+        (document) => document !== null,
+      );
       const patched = await cli([...argv, "-o", "patch", "in.yaml"], { "in.yaml": input });
       expect({ name, code: patched.code }).toEqual({ name, code: 0 });
-      const lines = patched.stdout.trimEnd().split("\n").map((line) => JSON.parse(line) as { kind: string; namespace: string; name: string; patch: never[] });
+      const lines = patched.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { kind: string; namespace: string; name: string; patch: never[] });
       // The input's documents as the CLI splits them (a comment-only chunk is a document of its own).
       const split = splitDocuments(input);
       if (!split.ok) throw new Error(split.problem.message);
@@ -94,7 +102,10 @@ describe("-o patch", () => {
         expect({ name, index, errors }).toEqual({ name, index, errors: [] });
         return document;
       });
-      expect({ name, documents: results.filter((document) => document !== null) }).toEqual({ name, documents: printed });
+      expect({ name, documents: results.filter((document) => document !== null) }).toEqual({
+        name,
+        documents: printed,
+      });
       expect(Object.keys(lines[2] ?? {})).toEqual(["kind", "namespace", "name", "patch"]);
       expect(lines[2]).toMatchObject({ kind: "Deployment", namespace: "emojivoto", name: "web" });
     }

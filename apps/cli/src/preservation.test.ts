@@ -57,11 +57,15 @@ describe.each([
     const configMap = documentOf(output, "kind: ConfigMap").text;
     expect(INPUT).toContain(configMap);
     expect(configMap).toContain("metadata: {name: web-config, namespace: emojivoto}   # flow style on purpose");
-    expect(documentOf(output, "kind: Service").text).toBe(INPUT.slice(INPUT.lastIndexOf("apiVersion: v1\nkind: Service")).trimEnd());
+    expect(documentOf(output, "kind: Service").text).toBe(
+      INPUT.slice(INPUT.lastIndexOf("apiVersion: v1\nkind: Service")).trimEnd(),
+    );
   });
 
   it(`matches the golden file testdata/commented.${manual ? "manual" : "annotations"}.golden.yaml`, async () => {
-    await expect(await inject(manual)).toMatchFileSnapshot(`../testdata/commented.${manual ? "manual" : "annotations"}.golden.yaml`);
+    await expect(await inject(manual)).toMatchFileSnapshot(
+      `../testdata/commented.${manual ? "manual" : "annotations"}.golden.yaml`,
+    );
   });
 });
 

@@ -29,7 +29,13 @@ function report(overrides: Partial<ResourceReport>): ResourceReport {
 
 describe("renderInjectReport", () => {
   it("names each annotation value the injection could not use", () => {
-    const warnings = [{ code: "invalid_annotation" as const, path: ["config.linkerd.io/admin-port"], message: 'unable to parse "abc" as a 32-bit integer' }];
+    const warnings = [
+      {
+        code: "invalid_annotation" as const,
+        path: ["config.linkerd.io/admin-port"],
+        message: 'unable to parse "abc" as a 32-bit integer',
+      },
+    ];
     expect(renderInjectReport([report({ warnings })], { verbose: false, color: false })).toBe(
       '\n‼ deployment/web: config.linkerd.io/admin-port: unable to parse "abc" as a 32-bit integer\n\ndeployment "web" injected\n\n',
     );
@@ -64,7 +70,14 @@ describe("renderInjectReport", () => {
 
   it("says when nothing could be injected or annotated, and how kind-less documents went", () => {
     const reports = [
-      report({ kind: "configmap", name: "c", annotatable: false, injectable: false, unsupportedResource: true, outcome: "skipped" }),
+      report({
+        kind: "configmap",
+        name: "c",
+        annotatable: false,
+        injectable: false,
+        unsupportedResource: true,
+        outcome: "skipped",
+      }),
       report({ kind: "", name: "", missingKind: true, annotatable: false, injectable: false, outcome: "skipped" }),
     ];
     expect(renderInjectReport(reports, { verbose: false, color: false })).toBe(
@@ -73,9 +86,9 @@ describe("renderInjectReport", () => {
   });
 
   it("prints the annotated outcome of a workload that only got annotations", () => {
-    expect(renderInjectReport([report({ injectable: false, outcome: "annotated" })], { verbose: false, color: false })).toBe(
-      '\ndeployment "web" annotated\n\n',
-    );
+    expect(
+      renderInjectReport([report({ injectable: false, outcome: "annotated" })], { verbose: false, color: false }),
+    ).toBe('\ndeployment "web" annotated\n\n');
   });
 
   it("colours √ green and ‼ bold yellow", () => {

@@ -49,7 +49,9 @@ export function renderInjectReport(reports: readonly ResourceReport[], options: 
     "pods do not have a 3rd party proxy or initContainer already injected",
   );
   check(
-    injectDisabled.length > 0 ? `"linkerd.io/inject: disabled" annotation set on ${injectDisabled.join(", ")}` : undefined,
+    injectDisabled.length > 0
+      ? `"linkerd.io/inject: disabled" annotation set on ${injectDisabled.join(", ")}`
+      : undefined,
     "pods are not annotated to disable injection",
   );
   check(supported ? undefined : "no supported objects found", "at least one resource can be injected or annotated");

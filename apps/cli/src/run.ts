@@ -20,7 +20,9 @@ export interface CommandArgs {
 
 export interface TransformCommand {
   /** Everything that must hold before any input is read (the configuration, for `inject`). */
-  prepare(): Promise<{ ok: true; transform: DocumentTransform; warnings?: readonly string[] } | { ok: false; message: string }>;
+  prepare(): Promise<
+    { ok: true; transform: DocumentTransform; warnings?: readonly string[] } | { ok: false; message: string }
+  >;
   report(reports: readonly ResourceReport[]): string;
 }
 
@@ -33,14 +35,16 @@ export async function runTransform(args: CommandArgs, io: CliIo, command: Transf
   };
   if (!FORMATS.includes(args.output)) return fail(`unsupported format ${args.output} (use yaml, json or patch)`);
   const format = args.output as OutputFormat;
-  if (args.diff === true && format !== "yaml") return fail(`--diff shows the YAML output as a diff; it does not combine with -o ${format}`);
+  if (args.diff === true && format !== "yaml")
+    return fail(`--diff shows the YAML output as a diff; it does not combine with -o ${format}`);
   if (args.input === undefined || args.input === "") return fail("please specify a kubernetes resource file");
 
   const inputs = await listInputs(args.input, io);
   if (!inputs.ok) return fail(inputs.message);
   const prepared = await command.prepare();
   if (!prepared.ok) return fail(prepared.message);
-  if (prepared.warnings !== undefined && prepared.warnings.length > 0) io.stderr.write(renderWarnings(prepared.warnings, io.stderr.isTTY));
+  if (prepared.warnings !== undefined && prepared.warnings.length > 0)
+    io.stderr.write(renderWarnings(prepared.warnings, io.stderr.isTTY));
 
   for (const source of inputs.sources) {
     let text: string;
@@ -67,5 +71,8 @@ export async function runTransform(args: CommandArgs, io: CliIo, command: Transf
  * `git apply -p0`) run where the command ran turns the input into the output.
  */
 export function unifiedDiff(path: string, before: string, after: string): string {
-  return createTwoFilesPatch(path, path, before, after, undefined, undefined, { context: 3, headerOptions: FILE_HEADERS_ONLY });
+  return createTwoFilesPatch(path, path, before, after, undefined, undefined, {
+    context: 3,
+    headerOptions: FILE_HEADERS_ONLY,
+  });
 }

@@ -23,7 +23,11 @@ const I32: Shape = { t: "int32" };
 const I64: Shape = { t: "int64" };
 const PORT: Shape = { t: "intOrString" };
 const list = (of: Shape, what?: string): Shape => ({ t: "list", of, ...(what === undefined ? {} : { what }) });
-const object = (fields: Record<string, Shape>, what?: string): Shape => ({ t: "object", fields, ...(what === undefined ? {} : { what }) });
+const object = (fields: Record<string, Shape>, what?: string): Shape => ({
+  t: "object",
+  fields,
+  ...(what === undefined ? {} : { what }),
+});
 const ANY_OBJECT = object({});
 const STRINGS = list(S);
 const STRING_MAP: Shape = { t: "map", of: S };
@@ -64,9 +68,16 @@ const CONTAINER = object(
     ports: list(object({ name: S, hostPort: I32, containerPort: I32, protocol: S, hostIP: S }), "a list of ports"),
     envFrom: list(ANY_OBJECT),
     env: list(object({ name: S, value: S, valueFrom: ANY_OBJECT }), "a list of environment variables"),
-    resources: object({ limits: { t: "map", of: { t: "quantity" } }, requests: { t: "map", of: { t: "quantity" } }, claims: list(ANY_OBJECT) }),
+    resources: object({
+      limits: { t: "map", of: { t: "quantity" } },
+      requests: { t: "map", of: { t: "quantity" } },
+      claims: list(ANY_OBJECT),
+    }),
     restartPolicy: S,
-    volumeMounts: list(object({ name: S, readOnly: B, mountPath: S, subPath: S, mountPropagation: S, subPathExpr: S }), "a list of volume mounts"),
+    volumeMounts: list(
+      object({ name: S, readOnly: B, mountPath: S, subPath: S, mountPropagation: S, subPathExpr: S }),
+      "a list of volume mounts",
+    ),
     volumeDevices: list(ANY_OBJECT),
     livenessProbe: PROBE,
     readinessProbe: PROBE,
@@ -114,7 +125,14 @@ const POD_SPEC = object({
   hostPID: B,
   hostIPC: B,
   shareProcessNamespace: B,
-  securityContext: object({ runAsUser: I64, runAsGroup: I64, runAsNonRoot: B, fsGroup: I64, supplementalGroups: list(I64), sysctls: list(ANY_OBJECT) }),
+  securityContext: object({
+    runAsUser: I64,
+    runAsGroup: I64,
+    runAsNonRoot: B,
+    fsGroup: I64,
+    supplementalGroups: list(I64),
+    sysctls: list(ANY_OBJECT),
+  }),
   imagePullSecrets: list(ANY_OBJECT),
   hostname: S,
   subdomain: S,
@@ -214,7 +232,10 @@ export function checkShape(document: JsonValue): ShapeProblem | undefined {
 function check(value: JsonValue, shape: Shape, path: string): ShapeProblem | undefined {
   // Go leaves the zero value for null, whatever the type.
   if (value === null) return undefined;
-  const problem = (expected: string): ShapeProblem => ({ path: path === "" ? "(document)" : path, message: `expected ${expected}, got ${describe(value)}` });
+  const problem = (expected: string): ShapeProblem => ({
+    path: path === "" ? "(document)" : path,
+    message: `expected ${expected}, got ${describe(value)}`,
+  });
   switch (shape.t) {
     case "any":
       return undefined;
@@ -224,16 +245,21 @@ function check(value: JsonValue, shape: Shape, path: string): ShapeProblem | und
       return typeof value === "boolean" ? undefined : problem("a boolean (true or false)");
     case "int32":
     case "int64": {
-      const [low, high] = shape.t === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
+      const [low, high] =
+        shape.t === "int32" ? [-(2 ** 31), 2 ** 31 - 1] : [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER];
       return typeof value === "number" && Number.isInteger(value) && value >= low && value <= high
         ? undefined
         : problem(shape.t === "int32" ? "a whole number (32-bit)" : "a whole number");
     }
     case "intOrString":
-      return typeof value === "string" || (typeof value === "number" && Number.isInteger(value)) ? undefined : problem("a port number or name");
+      return typeof value === "string" || (typeof value === "number" && Number.isInteger(value))
+        ? undefined
+        : problem("a port number or name");
     case "quantity":
       if (typeof value === "number") return undefined;
-      return typeof value === "string" && parseQuantity(value) !== undefined ? undefined : problem("a quantity (e.g. 100m, 0.5, 64Mi)");
+      return typeof value === "string" && parseQuantity(value) !== undefined
+        ? undefined
+        : problem("a quantity (e.g. 100m, 0.5, 64Mi)");
     case "map":
       if (!isObject(value)) return problem("a map");
       for (const [key, item] of Object.entries(value)) {

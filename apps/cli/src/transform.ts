@@ -29,7 +29,12 @@ export type FileResult =
     }
   | { ok: false; errors: string[] };
 
-export function transformFile(name: string, text: string, transform: DocumentTransform, format: OutputFormat): FileResult {
+export function transformFile(
+  name: string,
+  text: string,
+  transform: DocumentTransform,
+  format: OutputFormat,
+): FileResult {
   const split = splitDocuments(text);
   if (!split.ok) return { ok: false, errors: [`${name}:${split.problem.line}: ${split.problem.message}`] };
 
@@ -41,13 +46,17 @@ export function transformFile(name: string, text: string, transform: DocumentTra
     const parsed = parseSourceDocument(source);
     if (!parsed.ok) {
       const { line, column, message } = parsed.problem;
-      errors.push(`failed to parse ${name} at line ${line}${column === undefined ? "" : `, column ${column}`}: ${message}`);
+      errors.push(
+        `failed to parse ${name} at line ${line}${column === undefined ? "" : `, column ${column}`}: ${message}`,
+      );
       continue;
     }
     const shape = checkShape(parsed.value);
     if (shape !== undefined) {
       // Linkerd refuses such a document when it decodes it into Kubernetes' types; name where it is.
-      errors.push(`${name}: document ${index + 1} (line ${source.firstLine}${resourceName(parsed.value)}): ${shape.path}: ${shape.message}`);
+      errors.push(
+        `${name}: document ${index + 1} (line ${source.firstLine}${resourceName(parsed.value)}): ${shape.path}: ${shape.message}`,
+      );
       continue;
     }
     let outcome: DocumentOutcome;
@@ -57,7 +66,9 @@ export function transformFile(name: string, text: string, transform: DocumentTra
       // Expected outcomes come back as data; a throw is a broken invariant (a bug), named with its code.
       const code = (error as { code?: unknown }).code;
       const message = error instanceof Error ? error.message : String(error);
-      errors.push(`internal error on a document of ${name} starting at line ${source.firstLine}: ${typeof code === "string" ? `${code}: ` : ""}${message}`);
+      errors.push(
+        `internal error on a document of ${name} starting at line ${source.firstLine}: ${typeof code === "string" ? `${code}: ` : ""}${message}`,
+      );
       continue;
     }
     if (!outcome.ok) {

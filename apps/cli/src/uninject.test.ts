@@ -44,6 +44,8 @@ describe("runUninject", () => {
     const { code, stdout, stderr } = await uninject({ "manifest.yaml": "kind: Pod\nmetadata:\n  name: [x\n" });
     expect(code).toBe(1);
     expect(stdout).toBe("");
-    expect(stderr).toMatch(/^Error transforming resources:\nfailed to parse manifest\.yaml at line 4, column 1: Flow sequence in block collection/);
+    expect(stderr).toMatch(
+      /^Error transforming resources:\nfailed to parse manifest\.yaml at line 4, column 1: Flow sequence in block collection/,
+    );
   });
 });

@@ -22,5 +22,10 @@ export function uninjectTransform(value: JsonValue): DocumentOutcome {
   const result = uninjectManifest(value);
   if (!result.ok) return { ok: false, messages: result.issues.map((issue) => issue.message) };
   // An unchanged document is echoed as written (transform.ts), never read from `object`.
-  return { ok: true, patches: [result.patch], object: result.patch.length === 0 ? value : result.object, reports: result.reports };
+  return {
+    ok: true,
+    patches: [result.patch],
+    object: result.patch.length === 0 ? value : result.object,
+    reports: result.reports,
+  };
 }

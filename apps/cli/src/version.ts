@@ -18,21 +18,26 @@ export interface VersionArgs {
 }
 
 export async function runVersion(args: VersionArgs, io: CliIo, meta: Pick<CliMeta, "version">): Promise<number> {
-  io.stdout.write(args.short ? `${meta.version}\n` : `Client version: ${meta.version} (implements Linkerd ${LINKERD_VERSION})\n`);
+  io.stdout.write(
+    args.short ? `${meta.version}\n` : `Client version: ${meta.version} (implements Linkerd ${LINKERD_VERSION})\n`,
+  );
   if (args.client) return 0;
   const request: ClusterRequest = {
     namespace: args.linkerdNamespace,
     ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }),
     ...(args.context === undefined ? {} : { context: args.context }),
     ...(args.impersonate === undefined ? {} : { impersonate: args.impersonate }),
-    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0 ? {} : { impersonateGroups: args.impersonateGroups }),
+    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0
+      ? {}
+      : { impersonateGroups: args.impersonateGroups }),
   };
   const read = await io.readClusterValues(request);
   const version = read.ok ? linkerdVersion(read.values) : undefined;
   // Linkerd prints "unavailable" when it cannot tell; the reason is worth a line on stderr.
   io.stdout.write(args.short ? `${version ?? "unavailable"}\n` : `Server version: ${version ?? "unavailable"}\n`);
   if (!read.ok) io.stderr.write(`${read.message}\n`);
-  else if (version === undefined) io.stderr.write(`the linkerd-config values in namespace "${args.linkerdNamespace}" have no linkerdVersion\n`);
+  else if (version === undefined)
+    io.stderr.write(`the linkerd-config values in namespace "${args.linkerdNamespace}" have no linkerdVersion\n`);
   return 0;
 }
 

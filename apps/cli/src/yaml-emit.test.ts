@@ -21,7 +21,19 @@ const TRICKY_STRINGS = [
   ...["100m", "64Mi", "1.5", "4190,4191,4567,4568", "0.0.0.0:4190", "1.2.3", "10.0.0.0/8,fd00::/8", "1e"],
   ...["-", "--flag", "--ipv6=false", "- item", "?", "?x", ":x", "x:", "a: b", "a:b", "a #b", "a#b", "#x", "!x"],
   ...["&x", "*x", "|x", ">x", "'x", '"x', "%x", "@x", "`x", "{x", "[x", "x,y", "[{headers}]=off", "{}", "[]"],
-  ...[" lead", "trail ", "tab\tin", "a\u0085b", "a\u2028b", "\ufeffbom", "é", "🙂", "$(_pod_sa).$(_pod_ns)", "---", "..."],
+  ...[
+    " lead",
+    "trail ",
+    "tab\tin",
+    "a\u0085b",
+    "a\u2028b",
+    "\ufeffbom",
+    "é",
+    "🙂",
+    "$(_pod_sa).$(_pod_ns)",
+    "---",
+    "...",
+  ],
   ...["a\nb", "a\nb\n", "a\nb\n\n", "\n", "\na", " a\nb", "a\n b", "a\n\nb", "a\n \nb", "a \nb", "a\r\nb", "a\n\tb"],
   ...['{"ns":"$(_pod_ns)", "pod":"$(_pod_name)"}\n', "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"],
   ...["# not a comment\nline", "key: value\n- item\n", "---\n...\n"],
@@ -55,7 +67,12 @@ describe("emitYaml", () => {
       list: [[], {}, [1, [2, { a: [] }]], { b: { c: "d" }, e: ["f"] }],
       map: { deep: { deeper: { text: "line one\nline two\n" } } },
     };
-    for (const style of [FLAT, { indent: 2, indentSeq: true }, { indent: 4, indentSeq: false }, { indent: 3, indentSeq: true }]) {
+    for (const style of [
+      FLAT,
+      { indent: 2, indentSeq: true },
+      { indent: 4, indentSeq: false },
+      { indent: 3, indentSeq: true },
+    ]) {
       roundTrip(value, style);
     }
   });
@@ -66,7 +83,10 @@ describe("emitYaml", () => {
         {
           name: "linkerd-proxy",
           args: ["--port", "4143"],
-          env: [{ name: "A", value: "0.0.0.0:4190" }, { name: "PEM", value: "-----BEGIN-----\nabc\n" }],
+          env: [
+            { name: "A", value: "0.0.0.0:4190" },
+            { name: "PEM", value: "-----BEGIN-----\nabc\n" },
+          ],
           resources: {},
         },
         FLAT,

@@ -96,7 +96,8 @@ function inline(value: JsonValue, column: number, style: EmitStyle): string[] {
  */
 function literalBlockFits(value: string): boolean {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the control characters a literal block cannot hold.
-  if (!value.includes("\n") || /[\t\r\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(value)) return false;
+  if (!value.includes("\n") || /[\t\r\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(value))
+    return false;
   if (value.endsWith("\n\n") || value === "\n") return false;
   const lines = (value.endsWith("\n") ? value.slice(0, -1) : value).split("\n");
   return lines.every((line) => !line.startsWith(" ") && !(line !== "" && line.trim() === "")) && lines[0] !== "";

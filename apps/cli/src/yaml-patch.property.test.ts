@@ -41,7 +41,10 @@ const VALUES: JsonValue[] = [
 type Container = JsonValue[] | { [key: string]: JsonValue };
 
 /** Every collection in `value`, with its path. */
-function collections(value: JsonValue, path: Array<string | number> = []): Array<{ path: Array<string | number>; value: Container }> {
+function collections(
+  value: JsonValue,
+  path: Array<string | number> = [],
+): Array<{ path: Array<string | number>; value: Container }> {
   if (value === null || typeof value !== "object") return [];
   const own = [{ path, value: value as Container }];
   const children = Array.isArray(value)
@@ -59,7 +62,8 @@ function mutate(value: JsonValue, next: () => number): JsonValue {
   const newValue = structuredClone(pick(VALUES));
   const roll = next();
   if (Array.isArray(container)) {
-    if (roll < 0.4 || container.length === 0) container.splice(Math.floor(next() * (container.length + 1)), 0, newValue);
+    if (roll < 0.4 || container.length === 0)
+      container.splice(Math.floor(next() * (container.length + 1)), 0, newValue);
     else if (roll < 0.7) container.splice(Math.floor(next() * container.length), 1);
     else container[Math.floor(next() * container.length)] = newValue;
   } else {

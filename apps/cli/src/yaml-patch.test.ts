@@ -69,12 +69,27 @@ describe("editDocumentText", () => {
     const text = lines("spec:", "  containers:", "  # the app", "  - name: app", "    image: app:1");
     const result = edit(text, [{ op: "add", path: "/spec/containers/0", value: { name: "proxy", image: "p:1" } }]);
     expect(result.text).toBe(
-      lines("spec:", "  containers:", "  - name: proxy", "    image: p:1", "  # the app", "  - name: app", "    image: app:1"),
+      lines(
+        "spec:",
+        "  containers:",
+        "  - name: proxy",
+        "    image: p:1",
+        "  # the app",
+        "  - name: app",
+        "    image: app:1",
+      ),
     );
   });
 
   it("appends items to an indented sequence with the sequence's own indentation", () => {
-    const text = lines("spec:", "  volumes:", "    - name: data", "      emptyDir: {}", "  containers:", "    - name: app");
+    const text = lines(
+      "spec:",
+      "  volumes:",
+      "    - name: data",
+      "      emptyDir: {}",
+      "  containers:",
+      "    - name: app",
+    );
     const result = edit(text, [
       { op: "add", path: "/spec/volumes/-", value: { name: "extra", emptyDir: { medium: "Memory" } } },
     ]);
@@ -95,9 +110,17 @@ describe("editDocumentText", () => {
 
   it("renders nested sequences in the style the document mostly uses", () => {
     const indented = lines("a:", "  - x", "b:", "  - y", "c:", "- z");
-    expect(detectStyle(parseDocument(indented, KUBERNETES_YAML), indented)).toEqual({ indent: 2, indentSeq: true, sortKeys: false });
+    expect(detectStyle(parseDocument(indented, KUBERNETES_YAML), indented)).toEqual({
+      indent: 2,
+      indentSeq: true,
+      sortKeys: false,
+    });
     const flat = lines("a:", "    b:", "    - x");
-    expect(detectStyle(parseDocument(flat, KUBERNETES_YAML), flat)).toEqual({ indent: 4, indentSeq: false, sortKeys: false });
+    expect(detectStyle(parseDocument(flat, KUBERNETES_YAML), flat)).toEqual({
+      indent: 4,
+      indentSeq: false,
+      sortKeys: false,
+    });
   });
 
   it("removes sequence items and keys with their lines only", () => {
@@ -117,7 +140,14 @@ describe("editDocumentText", () => {
       { op: "remove", path: "/spec/hostNetwork" },
     ]);
     expect(result.text).toBe(
-      lines("spec:", "  initContainers:", "  - name: mine # keep me", "  containers:", "  - name: app", "  dnsPolicy: ClusterFirst"),
+      lines(
+        "spec:",
+        "  initContainers:",
+        "  - name: mine # keep me",
+        "  containers:",
+        "  - name: app",
+        "  dnsPolicy: ClusterFirst",
+      ),
     );
   });
 
@@ -258,7 +288,9 @@ describe("editDocumentText", () => {
   it("renders JSON input as block YAML once the root object changes", () => {
     const text = '{"kind": "Pod", "metadata": {"name": "p"}}\n';
     const result = edit(text, [{ op: "add", path: "/metadata/annotations", value: { a: "b" } }]);
-    expect(result).toEqual({ text: lines("kind: Pod", "metadata:", "  name: p", "  annotations:", "    a: b"), preserved: false });
+    expect(result).toEqual({
+      text: lines("kind: Pod", "metadata:", "  name: p", "  annotations:", "    a: b"),
+      preserved: false,
+    });
   });
 });
-

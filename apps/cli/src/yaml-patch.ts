@@ -20,7 +20,19 @@
  * the check (a second parse of every document, a third of the CLI's time): the random-edit property test holds for
  * them without it.
  */
-import { isAlias, isMap, isNode, isScalar, isSeq, parseDocument, visit, type Document, type Pair, type YAMLMap, type YAMLSeq } from "yaml";
+import {
+  isAlias,
+  isMap,
+  isNode,
+  isScalar,
+  isSeq,
+  parseDocument,
+  visit,
+  type Document,
+  type Pair,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
 import type { JsonValue } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
 import { emitYaml } from "./yaml-emit.js";
@@ -71,7 +83,10 @@ export function patchDocumentText(
   // The caller's parse of `text` has the same ranges: only a final newline may have been added.
   const document = parsed?.document ?? parseDocument(original, KUBERNETES_YAML);
   const style = detectStyle(document, original);
-  const fallback = () => ({ text: `${leadingComments(original)}${emitYaml(target, { ...style, sortKeys: false })}\n`, preserved: false });
+  const fallback = () => ({
+    text: `${leadingComments(original)}${emitYaml(target, { ...style, sortKeys: false })}\n`,
+    preserved: false,
+  });
   if (document.errors.length > 0) return fallback();
 
   let current: JsonValue;
@@ -188,7 +203,10 @@ class EditPlanner {
     const replace = (value: JsonValue, path: Path, depth: number): JsonValue => {
       if (depth === path.length) return PLACEHOLDER;
       const segment = path[depth] as string | number;
-      const copy = (Array.isArray(value) ? [...value] : { ...(value as JsonObject) }) as Record<string | number, JsonValue>;
+      const copy = (Array.isArray(value) ? [...value] : { ...(value as JsonObject) }) as Record<
+        string | number,
+        JsonValue
+      >;
       copy[segment] = replace(copy[segment] as JsonValue, path, depth + 1);
       return copy as JsonValue;
     };
@@ -217,7 +235,15 @@ class EditPlanner {
    * Writes `value` (a map of new entries, or a list of new items) at `column`; the first line is indented only
    * when the text goes at the start of a line.
    */
-  private write(start: number, end: number, value: JsonObject | JsonValue[], column: number, atLineStart: boolean, paths: Path[], fresh = false): void {
+  private write(
+    start: number,
+    end: number,
+    value: JsonObject | JsonValue[],
+    column: number,
+    atLineStart: boolean,
+    paths: Path[],
+    fresh = false,
+  ): void {
     const placeholder = Array.isArray(value)
       ? value.map(() => PLACEHOLDER)
       : Object.fromEntries(Object.keys(value).map((key) => [key, PLACEHOLDER]));
@@ -271,9 +297,7 @@ class EditPlanner {
     }
 
     const added = Object.keys(target).filter(
-      (key) =>
-        !explicit.has(key) &&
-        !(hasMerge && Object.hasOwn(current, key) && jsonEqual(current[key], target[key])),
+      (key) => !explicit.has(key) && !(hasMerge && Object.hasOwn(current, key) && jsonEqual(current[key], target[key])),
     );
     if (added.length === 0) return true;
     // Each new key goes where its place is among the keys as written (see `insertionIndex`); keys that land in the
@@ -297,10 +321,23 @@ class EditPlanner {
     for (const [index, group] of places) {
       const position =
         index < written.length
-          ? aboveComments(this.text, lineStart(this.text, rangeOf((written[index] as { pair: Pair }).pair.key)[0]), column, true)
+          ? aboveComments(
+              this.text,
+              lineStart(this.text, rangeOf((written[index] as { pair: Pair }).pair.key)[0]),
+              column,
+              true,
+            )
           : endOfLine(this.text, pairEnd(map.items[map.items.length - 1] as Pair));
       const values = Object.fromEntries(group.map((key) => [key, target[key] as JsonValue]));
-      this.write(position, position, values, column, true, group.map((key) => [...path, key]), true);
+      this.write(
+        position,
+        position,
+        values,
+        column,
+        true,
+        group.map((key) => [...path, key]),
+        true,
+      );
     }
     return true;
   }
@@ -314,7 +351,9 @@ class EditPlanner {
   private replacePair(pair: Pair, key: string, value: JsonValue, path: Path): void {
     const start = rangeOf(pair.key)[0];
     const entry = Object.fromEntries([[key, value]]);
-    this.write(start, contentEnd(this.text, valueEnd(pair)), entry, columnOf(this.text, start), false, [[...path, key]]);
+    this.write(start, contentEnd(this.text, valueEnd(pair)), entry, columnOf(this.text, start), false, [
+      [...path, key],
+    ]);
   }
 
   private seq(seq: YAMLSeq, current: JsonValue[], target: JsonValue[], path: Path): boolean {
@@ -333,7 +372,10 @@ class EditPlanner {
     const gap = (iEnd: number, jEnd: number) => {
       if (iEnd - i === jEnd - j) {
         for (; i < iEnd; i += 1, j += 1) {
-          this.item(seq.items[i], indicators[i] as number, current[i] as JsonValue, target[j] as JsonValue, [...path, j]);
+          this.item(seq.items[i], indicators[i] as number, current[i] as JsonValue, target[j] as JsonValue, [
+            ...path,
+            j,
+          ]);
           kept += 1;
         }
         return;
@@ -393,7 +435,9 @@ export function insertionIndex(keys: readonly string[], key: string, sorted: boo
   const rank = group.indexOf(key);
   const before = keys.findIndex((existing) => group.indexOf(existing) > rank);
   if (before >= 0) return before;
-  const lower = keys.map((existing, index) => (group.includes(existing) && group.indexOf(existing) < rank ? index : -1)).filter((index) => index >= 0);
+  const lower = keys
+    .map((existing, index) => (group.includes(existing) && group.indexOf(existing) < rank ? index : -1))
+    .filter((index) => index >= 0);
   return lower.length > 0 ? (lower[lower.length - 1] as number) + 1 : keys.length;
 }
 
@@ -414,7 +458,9 @@ function align(current: readonly JsonValue[], target: readonly JsonValue[]): Arr
   const m = target.length;
   if (n * m > 250_000) return undefined;
   const score = (a: JsonValue, b: JsonValue) => (jsonEqual(a, b) ? 2 : sameName(a, b) ? 1 : 0);
-  const scores: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: m }, (_, j) => score(current[i] as JsonValue, target[j] as JsonValue)));
+  const scores: number[][] = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: m }, (_, j) => score(current[i] as JsonValue, target[j] as JsonValue)),
+  );
   // best[i][j]: best total for current[i..] and target[j..].
   const best: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i -= 1) {
@@ -539,7 +585,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const aKeys = Object.keys(a);
   if (aKeys.length !== Object.keys(b).length) return false;
   return aKeys.every(
-    (key) => Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
+    (key) =>
+      Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
   );
 }
 

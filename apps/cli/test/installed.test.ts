@@ -42,7 +42,20 @@ beforeAll(() => {
   const prefix = join(work, "prefix");
   run(
     "npm",
-    ["i", "-g", "--prefix", prefix, tarball, "--offline", "--omit=optional", "--no-audit", "--no-fund", "--ignore-scripts", "--cache", join(work, "npm-cache")],
+    [
+      "i",
+      "-g",
+      "--prefix",
+      prefix,
+      tarball,
+      "--offline",
+      "--omit=optional",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--cache",
+      join(work, "npm-cache"),
+    ],
     work,
     env,
   );
@@ -56,22 +69,34 @@ afterAll(() => {
 describe("the packed CLI, installed with npm i -g", () => {
   it("holds one self-contained file besides its manifest, readme and licence", () => {
     const files = run("tar", ["-tzf", tarball], work).trim().split("\n").sort();
-    expect(files).toEqual(["package/LICENSE", "package/README.md", "package/dist/injector.mjs", "package/package.json"]);
-    const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], work)) as Record<string, Record<string, string> | undefined>;
+    expect(files).toEqual([
+      "package/LICENSE",
+      "package/README.md",
+      "package/dist/injector.mjs",
+      "package/package.json",
+    ]);
+    const manifest = JSON.parse(run("tar", ["-xzOf", tarball, "package/package.json"], work)) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
     expect(manifest["bin"]).toEqual({ "l5d-injector": "dist/injector.mjs" });
     expect(manifest["private"]).toBeUndefined();
     // The core, yaml and diff are bundled in: nothing to resolve from the workspace, or at all, but the cluster client.
     expect(manifest["dependencies"]).toBeUndefined();
     expect(manifest["optionalDependencies"]).toEqual({ "@kubernetes/client-node": expect.any(String) });
     const bundle = readFileSync(join(cliDir, "dist", "injector.mjs"), "utf8");
-    const specifiers = [...bundle.matchAll(/(?:^import\s[^"'\n]*?from\s*|\bimport\s*\(\s*)["']([^"']+)["']/gm)].map((match) => match[1]);
+    const specifiers = [...bundle.matchAll(/(?:^import\s[^"'\n]*?from\s*|\bimport\s*\(\s*)["']([^"']+)["']/gm)].map(
+      (match) => match[1],
+    );
     expect(specifiers.filter((specifier) => !specifier?.startsWith("node:"))).toEqual(["@kubernetes/client-node"]);
   });
 
   it("injects with --manual as the workspace build does", () => {
     const args = ["inject", "--manual", "--values", join(testdata, "values.yaml"), join(testdata, "deployment.yaml")];
     const installed = spawnSync(bin, args, { encoding: "utf8" });
-    const workspace = spawnSync(process.execPath, [join(cliDir, "dist", "injector.mjs"), ...args], { encoding: "utf8" });
+    const workspace = spawnSync(process.execPath, [join(cliDir, "dist", "injector.mjs"), ...args], {
+      encoding: "utf8",
+    });
     expect(installed.status).toBe(0);
     expect(installed.stderr).toBe('\ndeployment "web" injected\n\n');
     expect(installed.stdout).toMatch(/^ +name: linkerd-proxy$/m);
@@ -80,7 +105,9 @@ describe("the packed CLI, installed with npm i -g", () => {
 
   it("prints its version and the Linkerd version it implements", () => {
     const { version } = JSON.parse(readFileSync(join(cliDir, "package.json"), "utf8")) as { version: string };
-    expect(run(bin, ["version", "--client"], work)).toMatch(new RegExp(`^Client version: ${version.replace(/\./g, "\\.")} \\(implements Linkerd \\S+\\)\\n$`));
+    expect(run(bin, ["version", "--client"], work)).toMatch(
+      new RegExp(`^Client version: ${version.replace(/\./g, "\\.")} \\(implements Linkerd \\S+\\)\\n$`),
+    );
   });
 
   it("says what is missing when reading the cluster without the optional client", () => {

@@ -41,7 +41,15 @@ function status(pid) {
 async function start() {
   const child = spawn(
     process.execPath,
-    [...nodeOptions, MAIN, "--dev", "--addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0", "--log-level=warn", ...webhookFlags],
+    [
+      ...nodeOptions,
+      MAIN,
+      "--dev",
+      "--addr=127.0.0.1:0",
+      "--metrics-addr=127.0.0.1:0",
+      "--log-level=warn",
+      ...webhookFlags,
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -62,8 +70,16 @@ async function start() {
 function post(target, body, agent) {
   return new Promise((resolve) => {
     const req = request(
-      { host: "127.0.0.1", port: target.port, path: "/", method: "POST", ca: target.ca, servername: "localhost", agent,
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      {
+        host: "127.0.0.1",
+        port: target.port,
+        path: "/",
+        method: "POST",
+        ca: target.ca,
+        servername: "localhost",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         res.on("end", () => resolve({ status: res.statusCode }));
@@ -133,7 +149,9 @@ try {
     const body = bigPod(2.9 * 1024 * 1024);
     figures.bodyMB = Buffer.byteLength(body) / 1048576;
     const started = Date.now();
-    figures.answers = tally(await Promise.all(Array.from({ length: 200 }, () => post(target, body, new Agent({ keepAlive: true })))));
+    figures.answers = tally(
+      await Promise.all(Array.from({ length: 200 }, () => post(target, body, new Agent({ keepAlive: true })))),
+    );
     figures.seconds = (Date.now() - started) / 1000;
   } else if (scenario === "max-bodies") {
     const review = JSON.parse(bigPod(4.4 * 1024 * 1024));
@@ -142,7 +160,9 @@ try {
     const body = JSON.stringify(review);
     figures.bodyMB = Buffer.byteLength(body) / 1048576;
     const started = Date.now();
-    figures.answers = tally(await Promise.all(Array.from({ length: 20 }, () => post(target, body, new Agent({ keepAlive: true })))));
+    figures.answers = tally(
+      await Promise.all(Array.from({ length: 20 }, () => post(target, body, new Agent({ keepAlive: true })))),
+    );
     figures.seconds = (Date.now() - started) / 1000;
   } else if (scenario !== "idle") {
     throw new Error(`unknown scenario ${scenario}`);

@@ -44,14 +44,27 @@ export function renderDeploy() {
   for (const target of TARGETS) {
     const text = execFileSync(
       helmPath(),
-      ["template", "l5d-injector", CHART, "--namespace", "linkerd", "--kube-version", target.kubeVersion, "--values", VALUES],
+      [
+        "template",
+        "l5d-injector",
+        CHART,
+        "--namespace",
+        "linkerd",
+        "--kube-version",
+        target.kubeVersion,
+        "--values",
+        VALUES,
+      ],
       { encoding: "utf8" },
     );
     const byTemplate = new Map();
     for (const doc of text.split(/^---\n/m)) {
       const source = /^# Source: l5d-injector\/templates\/(.+)$/m.exec(doc)?.[1];
       if (source === undefined) continue;
-      const body = doc.replace(/^# Source: .*\n/m, "").replace(HELM_ONLY_LABELS, "").trimEnd();
+      const body = doc
+        .replace(/^# Source: .*\n/m, "")
+        .replace(HELM_ONLY_LABELS, "")
+        .trimEnd();
       byTemplate.set(source, [...(byTemplate.get(source) ?? []), body]);
     }
     for (const [template, file] of Object.entries(target.files)) {
@@ -75,7 +88,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else writeFileSync(path, text);
   }
   if (stale.length > 0) {
-    process.stderr.write(`deploy/ differs from the chart: ${stale.join(", ")}\nrun: node apps/webhook/scripts/render-deploy.mjs\n`);
+    process.stderr.write(
+      `deploy/ differs from the chart: ${stale.join(", ")}\nrun: node apps/webhook/scripts/render-deploy.mjs\n`,
+    );
     process.exit(1);
   }
 }

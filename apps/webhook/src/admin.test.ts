@@ -24,15 +24,26 @@ describe("admin server", () => {
   it("exposes Linkerd's metric names with its labels", async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
-    const labels = { ownerKind: "deployment", namespace: "shop", annotationAt: "namespace", annotations: { "config.linkerd.io/proxy-cpu-request": "100m" } };
+    const labels = {
+      ownerKind: "deployment",
+      namespace: "shop",
+      annotationAt: "namespace",
+      annotations: { "config.linkerd.io/proxy-cpu-request": "100m" },
+    };
     metrics.countRequest(labels);
     metrics.countResponse(labels, true, "host_network_enabled,sidecar_already_exists");
     metrics.observeDuration("pod", "skipped", 0.003);
-    const text = (await request(createAdminApp({ registry, isReady: () => true })).get("/metrics").expect(200)).text;
+    const text = (
+      await request(createAdminApp({ registry, isReady: () => true }))
+        .get("/metrics")
+        .expect(200)
+    ).text;
     expect(text).toContain("# TYPE proxy_inject_admission_requests_total counter");
     expect(text).toContain("# TYPE proxy_inject_admission_responses_total counter");
     expect(text).toContain("# TYPE proxy_inject_admission_duration_seconds histogram");
-    expect(text).toMatch(/proxy_inject_admission_requests_total\{owner_kind="deployment",namespace="shop",annotation_at="namespace",[^}]*proxy_cpu_request="100m"[^}]*\} 1/);
+    expect(text).toMatch(
+      /proxy_inject_admission_requests_total\{owner_kind="deployment",namespace="shop",annotation_at="namespace",[^}]*proxy_cpu_request="100m"[^}]*\} 1/,
+    );
     expect(text).toMatch(/skip="true",skip_reason="host_network_enabled,sidecar_already_exists"\} 1/);
   });
 
@@ -40,9 +51,16 @@ describe("admin server", () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     for (let i = 0; i < 1200; i++) {
-      metrics.countRequest({ ownerKind: "pod", namespace: "shop", annotationAt: "", annotations: { "config.linkerd.io/proxy-version": `v${i}` } });
+      metrics.countRequest({
+        ownerKind: "pod",
+        namespace: "shop",
+        annotationAt: "",
+        annotations: { "config.linkerd.io/proxy-version": `v${i}` },
+      });
     }
-    const res = await request(createAdminApp({ registry, isReady: () => true })).get("/metrics").expect(200);
+    const res = await request(createAdminApp({ registry, isReady: () => true }))
+      .get("/metrics")
+      .expect(200);
     expect(res.headers["content-type"]).toBe(registry.contentType);
     expect(res.headers["transfer-encoding"]).toBe("chunked");
     expect(res.text).toBe(await registry.metrics());

@@ -32,7 +32,10 @@ describe("scanJson", () => {
   });
 
   it("refuses more values than the limit", () => {
-    expect(scan("[1,2,3,4]", { maxDepth: 10, maxValues: 3 })).toEqual({ ok: false, message: "more than 3 JSON values" });
+    expect(scan("[1,2,3,4]", { maxDepth: 10, maxValues: 3 })).toEqual({
+      ok: false,
+      message: "more than 3 JSON values",
+    });
     expect(scan("[1,2,3]", { maxDepth: 10, maxValues: 3 })).toEqual({ ok: true, values: 3 });
   });
 

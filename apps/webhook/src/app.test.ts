@@ -16,7 +16,14 @@ import {
 } from "./test-support/harness.js";
 
 interface Answer extends AdmissionReview {
-  response: { uid: string; allowed: boolean; patch?: string; patchType?: string; warnings?: string[]; status?: { message: string } };
+  response: {
+    uid: string;
+    allowed: boolean;
+    patch?: string;
+    patchType?: string;
+    warnings?: string[];
+    status?: { message: string };
+  };
 }
 
 async function review(fixture: string, options: { values?: ReturnType<typeof linkerdTestValues> } = {}) {
@@ -32,7 +39,11 @@ async function review(fixture: string, options: { values?: ReturnType<typeof lin
 }
 
 /** What the core gives for the same object with the same namespace configuration and owner. */
-function coreResult(body: AdmissionReview, owner: { kind: string; name: string } | undefined, values = linkerdTestValues()) {
+function coreResult(
+  body: AdmissionReview,
+  owner: { kind: string; name: string } | undefined,
+  values = linkerdTestValues(),
+) {
   const namespace = clusterFixture().namespaces.find((ns) => ns.name === body.request.namespace);
   const result = injectAdmission(body.request.object as JsonValue, {
     configuration: testConfiguration(values),
@@ -46,11 +57,11 @@ function coreResult(body: AdmissionReview, owner: { kind: string; name: string }
 }
 
 function labelsOf(object: JsonValue): Record<string, string> {
-  return ((object as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {});
+  return (object as { metadata: { labels?: Record<string, string> } }).metadata.labels ?? {};
 }
 
 function annotationsOf(object: JsonValue): Record<string, string> {
-  return ((object as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {});
+  return (object as { metadata: { annotations?: Record<string, string> } }).metadata.annotations ?? {};
 }
 
 function containerNames(object: JsonValue, field: "containers" | "initContainers"): string[] {
@@ -152,7 +163,11 @@ describe("pods, by owner", () => {
       const labels = { owner_kind: ownerKind, namespace: "shop", annotation_at: "namespace" };
       expect(await metricValue(harness.registry, "proxy_inject_admission_requests_total", labels)).toBe(1);
       expect(
-        await metricValue(harness.registry, "proxy_inject_admission_responses_total", { ...labels, skip: "false", skip_reason: "" }),
+        await metricValue(harness.registry, "proxy_inject_admission_responses_total", {
+          ...labels,
+          skip: "false",
+          skip_reason: "",
+        }),
       ).toBe(1);
     });
   }
@@ -228,7 +243,9 @@ describe("services", () => {
     expect(answer.response.allowed).toBe(true);
     expect(patched).toEqual(coreResult(body, undefined).object);
     // kubectl apply left its last-applied annotation, so the annotations map exists already.
-    expect(patch).toEqual([{ op: "add", path: "/metadata/annotations/config.linkerd.io~1opaque-ports", value: "9090" }]);
+    expect(patch).toEqual([
+      { op: "add", path: "/metadata/annotations/config.linkerd.io~1opaque-ports", value: "9090" },
+    ]);
   });
 
   it("copies the namespace's opaque ports onto a service", async () => {
@@ -303,7 +320,10 @@ describe("errors and logs", () => {
   it("refuses a pod whose namespace the API cannot give, naming the cause, and logs it", async () => {
     const harness = makeHarness({
       lookups: {
-        namespace: () => Promise.reject(new LookupError("server_error", 'failed to get namespace "shop": 503 etcdserver: leader changed')),
+        namespace: () =>
+          Promise.reject(
+            new LookupError("server_error", 'failed to get namespace "shop": 503 etcdserver: leader changed'),
+          ),
         replicaSet: () => Promise.resolve(null),
         job: () => Promise.resolve(null),
       },
@@ -316,13 +336,18 @@ describe("errors and logs", () => {
       status: { message: 'failed to get namespace "shop": 503 etcdserver: leader changed' },
     });
     const line = harness.logLines().find((l) => l["msg"] === "admission review");
-    expect(line).toMatchObject({ level: "warn", outcome: "error", reason: 'failed to get namespace "shop": 503 etcdserver: leader changed' });
+    expect(line).toMatchObject({
+      level: "warn",
+      outcome: "error",
+      reason: 'failed to get namespace "shop": 503 etcdserver: leader changed',
+    });
   });
 
   it("injects without an owner label when the owner look-up fails, logs it and counts it", async () => {
     const cluster = clusterFixture();
     const lookups = tableLookups(cluster);
-    lookups.replicaSet = () => Promise.reject(new LookupError("throttled", "failed to get replicaset shop/web-55966c78fc: 429 slow down"));
+    lookups.replicaSet = () =>
+      Promise.reject(new LookupError("throttled", "failed to get replicaset shop/web-55966c78fc: 429 slow down"));
     const harness = makeHarness({ lookups });
     const body = readJsonFixture<AdmissionReview>("reviews", "pod-deployment.json");
     const res = await request(createApp(harness.deps)).post("/").send(body).expect(200);
@@ -331,7 +356,12 @@ describe("errors and logs", () => {
     expect(containerNames(patched, "initContainers")).toContain("linkerd-proxy");
     expect(Object.keys(labelsOf(patched)).filter((k) => k.startsWith("linkerd.io/proxy-"))).toEqual([]);
     expect(harness.logLines().some((l) => String(l["msg"]).includes("owner look-up failed (throttled)"))).toBe(true);
-    expect(await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", { kind: "replicaset", reason: "throttled" })).toBe(1);
+    expect(
+      await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", {
+        kind: "replicaset",
+        reason: "throttled",
+      }),
+    ).toBe(1);
     expect(await metricValue(harness.registry, "proxy_inject_admission_requests_total", { owner_kind: "" })).toBe(1);
   });
 
@@ -379,7 +409,12 @@ describe("clusters without native sidecars", () => {
     const values = linkerdTestValues({ proxy: { nativeSidecar: false } });
     const harness = makeHarness({
       lookups: tableLookups(clusterFixture()),
-      snapshot: { ok: true, configuration: testConfiguration(values), nativeSidecars: false, clusterVersion: "v1.20.2" },
+      snapshot: {
+        ok: true,
+        configuration: testConfiguration(values),
+        nativeSidecars: false,
+        clusterVersion: "v1.20.2",
+      },
     });
     const body = readJsonFixture<AdmissionReview>("reviews", "pod-bare.json");
     const object = body.request.object as { metadata: { annotations?: Record<string, string> } };

@@ -148,7 +148,13 @@ function readBody(req: Request, limits: ServingLimits, hold: Hold): Promise<Buff
 }
 
 /** Synchronous up to the review: nothing keeps the body's buffer alive through the look-ups. */
-function handleReview(bytes: Buffer, res: Response, deps: AppDeps, hold: Hold, limits: ServingLimits): Promise<void> | undefined {
+function handleReview(
+  bytes: Buffer,
+  res: Response,
+  deps: AppDeps,
+  hold: Hold,
+  limits: ServingLimits,
+): Promise<void> | undefined {
   if (bytes.length === 0) {
     // Linkerd answers an empty body with an empty 200 (controller/webhook/server.go).
     deps.logger.warn("received empty payload");
@@ -179,7 +185,10 @@ function handleReview(bytes: Buffer, res: Response, deps: AppDeps, hold: Hold, l
     return undefined;
   }
   if (!hold(decoded.values * BYTES_PER_VALUE)) {
-    deps.logger.warn({ uid, limit: limits.maxInflightBytes }, "refused admission review: in-flight memory budget spent");
+    deps.logger.warn(
+      { uid, limit: limits.maxInflightBytes },
+      "refused admission review: in-flight memory budget spent",
+    );
     sendOverloaded(res, `admission reviews in flight over the memory budget (${limits.maxInflightBytes} bytes)`);
     return undefined;
   }

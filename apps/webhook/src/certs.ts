@@ -30,13 +30,39 @@ export async function makeServingCertificate(
   const certFile = join(dir, `${prefix}tls.crt`);
   const ext = join(dir, `${prefix}tls.ext`);
   await run("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", caKey, "-out", caFile, "-days", days, "-subj", `/CN=l5d-injector webhook CA ${prefix}`.trim(),
-    "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    caKey,
+    "-out",
+    caFile,
+    "-days",
+    days,
+    "-subj",
+    `/CN=l5d-injector webhook CA ${prefix}`.trim(),
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
   ]);
   await run("openssl", [
-    "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", keyFile, "-out", csr, "-subj", `/CN=${options.commonName ?? "localhost"}`,
+    "req",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    keyFile,
+    "-out",
+    csr,
+    "-subj",
+    `/CN=${options.commonName ?? "localhost"}`,
   ]);
   const sans = hosts.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(",");
   await writeFile(
@@ -44,8 +70,21 @@ export async function makeServingCertificate(
     `subjectAltName=${sans}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`,
   );
   await run("openssl", [
-    "x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
-    "-out", certFile, "-days", days, "-extfile", ext,
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    caFile,
+    "-CAkey",
+    caKey,
+    "-CAcreateserial",
+    "-out",
+    certFile,
+    "-days",
+    days,
+    "-extfile",
+    ext,
   ]);
   return { caFile, certFile, keyFile, caPem: await readFile(caFile, "utf8") };
 }
@@ -57,10 +96,25 @@ export async function makeServingCertificate(
 export async function makeThrowawayTrustAnchor(dir: string): Promise<string> {
   const file = join(dir, "trust-anchor.crt");
   await run("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", join(dir, "trust-anchor.key"), "-out", file, "-days", "365",
-    "-subj", "/CN=identity.linkerd.cluster.local",
-    "-addext", "basicConstraints=critical,CA:TRUE,pathlen:1", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-keyout",
+    join(dir, "trust-anchor.key"),
+    "-out",
+    file,
+    "-days",
+    "365",
+    "-subj",
+    "/CN=identity.linkerd.cluster.local",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE,pathlen:1",
+    "-addext",
+    "keyUsage=critical,keyCertSign,cRLSign",
   ]);
   return readFile(file, "utf8");
 }

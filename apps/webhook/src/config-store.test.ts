@@ -10,7 +10,10 @@ const PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
 describe("buildSnapshot", () => {
   it("merges the values file and the trust roots over the defaults", () => {
-    const r = buildSnapshot({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true });
+    const r = buildSnapshot(
+      { valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM },
+      { nativeSidecars: true },
+    );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(getValue(r.snapshot.configuration.values, "proxy.logLevel")).toBe("debug");
@@ -21,7 +24,10 @@ describe("buildSnapshot", () => {
   });
 
   it("forces the classic layout on clusters without native sidecars, whatever the values say", () => {
-    const r = buildSnapshot({ valuesText: "proxy:\n  nativeSidecar: true\n" }, { nativeSidecars: false, version: "v1.20.2" });
+    const r = buildSnapshot(
+      { valuesText: "proxy:\n  nativeSidecar: true\n" },
+      { nativeSidecars: false, version: "v1.20.2" },
+    );
     expect(r.ok && getValue(r.snapshot.configuration.values, "proxy.nativeSidecar")).toBe(false);
     expect(r.ok && r.snapshot.clusterVersion).toBe("v1.20.2");
   });
@@ -50,7 +56,14 @@ describe("buildSnapshot", () => {
   });
 
   it("caps YAML alias expansion", () => {
-    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n");
+    const bomb = [
+      "a: &a [x, x, x, x, x, x, x, x, x, x]",
+      ...Array.from(
+        { length: 12 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      ),
+    ].join("\n");
     const r = buildSnapshot({ valuesText: bomb }, { nativeSidecars: true });
     expect(r.ok).toBe(false);
   });
@@ -59,7 +72,9 @@ describe("buildSnapshot", () => {
 describe("ConfigStore", () => {
   it("keeps the last good values when a reload is invalid", () => {
     const store = new ConfigStore({ ok: false, message: "not loaded" }, "linkerd");
-    expect(store.update({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true })).toBeUndefined();
+    expect(
+      store.update({ valuesText: "proxy:\n  logLevel: debug\n", trustRootsPem: PEM }, { nativeSidecars: true }),
+    ).toBeUndefined();
     const good = store.current();
     expect(store.update({ valuesText: "proxy: [" }, { nativeSidecars: true })).toMatch(/failed to parse values/);
     expect(store.current()).toBe(good);

@@ -15,7 +15,9 @@ export interface ClusterFacts {
   version?: string | undefined;
 }
 
-export type BuildResult = { ok: true; snapshot: Extract<ConfigSnapshot, { ok: true }> } | { ok: false; message: string };
+export type BuildResult =
+  | { ok: true; snapshot: Extract<ConfigSnapshot, { ok: true }> }
+  | { ok: false; message: string };
 
 /**
  * Resolves the values the handler uses from the files' contents and what is known of the cluster, and prepares them
@@ -29,7 +31,10 @@ export function buildSnapshot(inputs: ConfigInputs, cluster: ClusterFacts, linke
       // Alias expansion is capped: the file comes from a ConfigMap anyone with edit rights can change.
       document = parseYaml(inputs.valuesText, { maxAliasCount: 100, uniqueKeys: true }) ?? {};
     } catch (error) {
-      return { ok: false, message: `failed to parse values: ${error instanceof Error ? error.message : String(error)}` };
+      return {
+        ok: false,
+        message: `failed to parse values: ${error instanceof Error ? error.message : String(error)}`,
+      };
     }
   }
   const layers: unknown[] = [document];

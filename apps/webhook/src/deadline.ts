@@ -53,7 +53,9 @@ function timedBudget(ms: number, clock: () => number, parent: AbortSignal | unde
   const endsAt = clock() + ms;
   const onParentAbort = () => controller.abort(parent?.reason);
   // An infinite budget (UNBOUNDED's remaining time) needs no timer; setTimeout would fire at once.
-  const timer = Number.isFinite(ms) ? setTimeout(() => controller.abort(new DeadlineExceeded(ms)), Math.max(0, ms)) : undefined;
+  const timer = Number.isFinite(ms)
+    ? setTimeout(() => controller.abort(new DeadlineExceeded(ms)), Math.max(0, ms))
+    : undefined;
   timer?.unref();
   if (parent?.aborted === true) onParentAbort();
   else parent?.addEventListener("abort", onParentAbort, { once: true });

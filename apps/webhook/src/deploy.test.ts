@@ -36,9 +36,15 @@ describe("the Helm chart", () => {
   });
 
   it("refuses a misspelt value, a failurePolicy the API server would refuse and a review deadline past the API server's", () => {
-    expect(helm("template", "x", CHART, "--set", "replica=3").stderr).toContain("additional properties 'replica' not allowed");
-    expect(helm("template", "x", CHART, "--set", "webhookFailurePolicy=Never").stderr).toContain("value must be one of 'Ignore', 'Fail'");
-    expect(helm("template", "x", CHART, "--set", "reviewTimeoutSeconds=10").stderr).toContain("reviewTimeoutSeconds must be below timeoutSeconds");
+    expect(helm("template", "x", CHART, "--set", "replica=3").stderr).toContain(
+      "additional properties 'replica' not allowed",
+    );
+    expect(helm("template", "x", CHART, "--set", "webhookFailurePolicy=Never").stderr).toContain(
+      "value must be one of 'Ignore', 'Fail'",
+    );
+    expect(helm("template", "x", CHART, "--set", "reviewTimeoutSeconds=10").stderr).toContain(
+      "reviewTimeoutSeconds must be below timeoutSeconds",
+    );
   });
 
   it("creates no Namespace, and names the release's namespace in every namespaced object", () => {
@@ -50,7 +56,9 @@ describe("the Helm chart", () => {
   });
 
   it("generates a certificate for the Service and trusts its CA in the webhook configuration", () => {
-    const docs = parseAllDocuments(helm("template", "l5d", CHART, "--namespace", "linkerd").stdout).map((d) => d.toJS() as Record<string, any>);
+    const docs = parseAllDocuments(helm("template", "l5d", CHART, "--namespace", "linkerd").stdout).map(
+      (d) => d.toJS() as Record<string, any>,
+    );
     const secret = docs.find((d) => d["kind"] === "Secret");
     const config = docs.find((d) => d["kind"] === "MutatingWebhookConfiguration");
     const ca = Buffer.from(secret?.["data"]["ca.crt"] as string, "base64").toString();
@@ -65,7 +73,9 @@ describe("the Helm chart", () => {
 
 describe("deploy/ (kustomize)", () => {
   it("is the chart rendered with deploy/values.yaml", () => {
-    const result = spawnSync(process.execPath, [join(APP, "scripts", "render-deploy.mjs"), "--check"], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [join(APP, "scripts", "render-deploy.mjs"), "--check"], {
+      encoding: "utf8",
+    });
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
   });

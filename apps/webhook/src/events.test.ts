@@ -37,7 +37,13 @@ const logs: string[] = [];
 const logger = createLogger({ level: "warn", format: "json", out: { write: (l) => logs.push(l) } });
 
 function recorder(sink: EventSink, monotonic = () => 0) {
-  return createEventRecorder({ sink, logger, now: () => new Date("2026-11-27T01:00:00Z"), monotonic, instance: "injector-0" });
+  return createEventRecorder({
+    sink,
+    logger,
+    now: () => new Date("2026-11-27T01:00:00Z"),
+    monotonic,
+    instance: "injector-0",
+  });
 }
 
 describe("event recorder", () => {

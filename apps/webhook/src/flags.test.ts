@@ -22,12 +22,21 @@ describe("parseFlags", () => {
 
   it("takes Linkerd's single-dash Go flags as well", () => {
     const r = parseFlags(["-addr=:9443", "-metrics-addr", ":9996", "-log-level=debug", "-enable-pprof", "-L", "mesh"]);
-    expect(r).toMatchObject({ ok: true, flags: { addr: ":9443", metricsAddr: ":9996", logLevel: "debug", linkerdNamespace: "mesh" } });
+    expect(r).toMatchObject({
+      ok: true,
+      flags: { addr: ":9443", metricsAddr: ":9996", logLevel: "debug", linkerdNamespace: "mesh" },
+    });
   });
 
   it("takes the args of Linkerd's linkerd-proxy-injector Deployment, sub-command first", () => {
     // charts/linkerd-control-plane/templates/proxy-injector.yaml, as rendered in shared/linkerd-chart.
-    const r = parseFlags(["proxy-injector", "-log-level=info", "-log-format=plain", "-linkerd-namespace=linkerd", "-enable-pprof=false"]);
+    const r = parseFlags([
+      "proxy-injector",
+      "-log-level=info",
+      "-log-format=plain",
+      "-linkerd-namespace=linkerd",
+      "-enable-pprof=false",
+    ]);
     expect(r).toMatchObject({
       ok: true,
       flags: { addr: ":8443", metricsAddr: ":9995", logLevel: "info", logFormat: "plain", linkerdNamespace: "linkerd" },
@@ -41,7 +50,10 @@ describe("parseFlags", () => {
   });
 
   it("listens on loopback in --dev unless told otherwise", () => {
-    expect(parseFlags(["--dev"])).toMatchObject({ ok: true, flags: { addr: "127.0.0.1:8443", metricsAddr: "127.0.0.1:9995" } });
+    expect(parseFlags(["--dev"])).toMatchObject({
+      ok: true,
+      flags: { addr: "127.0.0.1:8443", metricsAddr: "127.0.0.1:9995" },
+    });
     expect(parseFlags(["--dev", "--addr", ":8443"])).toMatchObject({ ok: true, flags: { addr: ":8443" } });
   });
 
@@ -55,15 +67,33 @@ describe("parseFlags", () => {
   it("has serving limits and a shutdown delay with defaults, and takes sizes as Kubernetes quantities", () => {
     expect(parseFlags([])).toMatchObject({
       ok: true,
-      flags: { shutdownDelaySeconds: 5, maxConnections: 1024, maxInflightBytes: 64 * 1024 * 1024, maxConcurrentReviews: 512 },
+      flags: {
+        shutdownDelaySeconds: 5,
+        maxConnections: 1024,
+        maxInflightBytes: 64 * 1024 * 1024,
+        maxConcurrentReviews: 512,
+      },
     });
     expect(
-      parseFlags(["--shutdown-delay=2.5", "--max-connections=10", "--max-inflight-bytes=200Mi", "--max-concurrent-reviews=3"]),
+      parseFlags([
+        "--shutdown-delay=2.5",
+        "--max-connections=10",
+        "--max-inflight-bytes=200Mi",
+        "--max-concurrent-reviews=3",
+      ]),
     ).toMatchObject({
       ok: true,
-      flags: { shutdownDelaySeconds: 2.5, maxConnections: 10, maxInflightBytes: 200 * 1024 * 1024, maxConcurrentReviews: 3 },
+      flags: {
+        shutdownDelaySeconds: 2.5,
+        maxConnections: 10,
+        maxInflightBytes: 200 * 1024 * 1024,
+        maxConcurrentReviews: 3,
+      },
     });
-    expect(parseFlags(["--max-inflight-bytes", "1000000"])).toMatchObject({ ok: true, flags: { maxInflightBytes: 1_000_000 } });
+    expect(parseFlags(["--max-inflight-bytes", "1000000"])).toMatchObject({
+      ok: true,
+      flags: { maxInflightBytes: 1_000_000 },
+    });
   });
 
   it("takes the review timeout in seconds, below the webhook's timeoutSeconds", () => {

@@ -174,7 +174,8 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
     ["--addr", addr],
     ["--metrics-addr", metricsAddr],
   ] as const) {
-    if (!parseListenAddress(value).ok) return { ok: false, message: `invalid ${name} "${value}": expected [HOST]:PORT` };
+    if (!parseListenAddress(value).ok)
+      return { ok: false, message: `invalid ${name} "${value}": expected [HOST]:PORT` };
   }
   const drain = Number(v["drain-timeout"]);
   if (!Number.isFinite(drain) || drain < 0) {
@@ -190,7 +191,10 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   }
   const maxInflightBytes = parseQuantity(v["max-inflight-bytes"]);
   if (maxInflightBytes === undefined || !Number.isFinite(maxInflightBytes) || maxInflightBytes < 1) {
-    return { ok: false, message: `invalid --max-inflight-bytes "${v["max-inflight-bytes"]}": expected a size such as 64Mi` };
+    return {
+      ok: false,
+      message: `invalid --max-inflight-bytes "${v["max-inflight-bytes"]}": expected a size such as 64Mi`,
+    };
   }
   const maxConcurrentReviews = Number(v["max-concurrent-reviews"]);
   if (!Number.isInteger(maxConcurrentReviews) || maxConcurrentReviews < 1) {
@@ -209,7 +213,10 @@ export function parseFlags(argv: readonly string[]): FlagsResult {
   }
   const resync = Number(v["namespace-resync"]);
   if (!Number.isFinite(resync) || resync < 1) {
-    return { ok: false, message: `invalid --namespace-resync "${v["namespace-resync"]}": expected seconds (at least 1)` };
+    return {
+      ok: false,
+      message: `invalid --namespace-resync "${v["namespace-resync"]}": expected seconds (at least 1)`,
+    };
   }
   const requestTimeout = Number(v["request-timeout"]);
   if (!Number.isFinite(requestTimeout) || requestTimeout <= 0) {

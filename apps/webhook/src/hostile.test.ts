@@ -121,7 +121,10 @@ describe("malformed requests", () => {
 
   it("answers a review without request with 400 invalid admission review request", async () => {
     const { app: server } = app();
-    const res = await post(server, JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" })).expect(400);
+    const res = await post(
+      server,
+      JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview" }),
+    ).expect(400);
     expect(res.text).toBe("invalid admission review request\n");
     await stillServes(server);
   });
@@ -132,7 +135,10 @@ describe("malformed requests", () => {
     ["a null uid", { uid: null }],
   ])("answers a request with %s with 400 invalid admission review request", async (_name, req) => {
     const { app: server } = app();
-    const res = await post(server, JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: req })).expect(400);
+    const res = await post(
+      server,
+      JSON.stringify({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: req }),
+    ).expect(400);
     expect(res.text).toBe("invalid admission review request\n");
   });
 
@@ -266,7 +272,10 @@ describe("hostile requests", () => {
 
   it.each([
     ["at the top", '{"__proto__":{"polluted":true},"request":{"uid":"p"}}'],
-    ["in an annotation", '{"request":{"uid":"p","object":{"kind":"Pod","metadata":{"annotations":{"__proto__":{"polluted":"yes"}}}}}}'],
+    [
+      "in an annotation",
+      '{"request":{"uid":"p","object":{"kind":"Pod","metadata":{"annotations":{"__proto__":{"polluted":"yes"}}}}}}',
+    ],
     ["in a list", '{"request":{"uid":"p","object":{"kind":"Pod","spec":{"containers":[{"__proto__":{"name":"x"}}]}}}}'],
   ])("refuses a __proto__ key %s and pollutes nothing", async (_where, body) => {
     const { app: server } = app();
@@ -321,7 +330,9 @@ describe("hostile requests", () => {
   it("logs a review of a pod with a 2 MB name and uid in lines of bounded length", async () => {
     const { app: server, harness } = app();
     const huge = "x".repeat(2 * 1024 * 1024);
-    const review = JSON.parse(GOOD) as { request: Record<string, unknown> & { object: Record<string, Record<string, unknown>> } };
+    const review = JSON.parse(GOOD) as {
+      request: Record<string, unknown> & { object: Record<string, Record<string, unknown>> };
+    };
     review.request["uid"] = huge;
     review.request["name"] = huge;
     review.request.object["metadata"] = { ...review.request.object["metadata"], name: huge, generateName: undefined };
@@ -336,7 +347,11 @@ describe("hostile requests", () => {
 
   it("serves any path and method, as Linkerd does", async () => {
     const { app: server } = app();
-    const res = await request(server).put("/some/where?x=1").set("Content-Type", "application/json").send(GOOD).expect(200);
+    const res = await request(server)
+      .put("/some/where?x=1")
+      .set("Content-Type", "application/json")
+      .send(GOOD)
+      .expect(200);
     expect(res.body.response.allowed).toBe(true);
   });
 });
@@ -428,10 +443,20 @@ async function waitUntil(probe: () => Promise<boolean>): Promise<void> {
   throw new Error("condition never met");
 }
 
-function postTo(port: number, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
+function postTo(
+  port: number,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: "127.0.0.1", port, method: "POST", path: "/", headers: { "content-type": "application/json", ...headers } },
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: "/",
+        headers: { "content-type": "application/json", ...headers },
+      },
       (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));

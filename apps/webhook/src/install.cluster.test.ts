@@ -51,7 +51,13 @@ let buildContainer: string | undefined;
 interface Kube {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace?: string; uid?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    namespace?: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+  };
   [key: string]: unknown;
 }
 
@@ -71,17 +77,25 @@ async function applyText(manifest: string): Promise<void> {
 }
 
 async function helm(...args: string[]): Promise<string> {
-  const { stdout } = await run((helmPath as () => string)(), [...args, "--kubeconfig", kubeconfig], { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await run((helmPath as () => string)(), [...args, "--kubeconfig", kubeconfig], {
+    maxBuffer: 16 * 1024 * 1024,
+  });
   return stdout;
 }
 
-async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean, what: string, timeoutMs = 60_000): Promise<T> {
+async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (v: T) => boolean,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     last = await probe().catch(() => undefined);
     if (last !== undefined && done(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 500)}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 500)}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -103,10 +117,21 @@ async function linkerdState(): Promise<Map<string, string>> {
     const ns = o.metadata.namespace;
     const live = await getJson(o.kind, o.metadata.name, ...(ns !== undefined ? ["-n", ns] : []));
     const { metadata, status: _status, ...rest } = live;
-    state.set(`${o.kind} ${ns ?? ""}/${o.metadata.name}`, JSON.stringify({ uid: metadata.uid, labels: metadata.labels, annotations: metadata.annotations, ...rest }));
+    state.set(
+      `${o.kind} ${ns ?? ""}/${o.metadata.name}`,
+      JSON.stringify({ uid: metadata.uid, labels: metadata.labels, annotations: metadata.annotations, ...rest }),
+    );
   }
   const ns = await getJson("namespace", "linkerd");
-  state.set("Namespace linkerd", JSON.stringify({ uid: ns.metadata.uid, labels: ns.metadata.labels, annotations: ns.metadata.annotations, phase: (ns["status"] as { phase: string }).phase }));
+  state.set(
+    "Namespace linkerd",
+    JSON.stringify({
+      uid: ns.metadata.uid,
+      labels: ns.metadata.labels,
+      annotations: ns.metadata.annotations,
+      phase: (ns["status"] as { phase: string }).phase,
+    }),
+  );
   return state;
 }
 
@@ -117,7 +142,10 @@ async function serviceAccountToken(namespace: string, name: string): Promise<str
     (s) => s !== "",
     `a token for ${namespace}/${name}`,
   );
-  return Buffer.from(await kubectl("-n", namespace, "get", "secret", secret, "-o", "jsonpath={.data.token}"), "base64").toString();
+  return Buffer.from(
+    await kubectl("-n", namespace, "get", "secret", secret, "-o", "jsonpath={.data.token}"),
+    "base64",
+  ).toString();
 }
 
 async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
@@ -188,7 +216,11 @@ metadata:
     const o = doc.toJS() as Kube | null;
     if (o === null) continue;
     if (o.kind === "CronJob") o.apiVersion = "batch/v1beta1";
-    const pod = (o["spec"] as { template?: { spec?: { initContainers?: Record<string, unknown>[]; containers: unknown[] } } } | undefined)?.template?.spec;
+    const pod = (
+      o["spec"] as
+        | { template?: { spec?: { initContainers?: Record<string, unknown>[]; containers: unknown[] } } }
+        | undefined
+    )?.template?.spec;
     const sidecars = pod?.initContainers?.filter((c) => c["restartPolicy"] === "Always") ?? [];
     if (pod !== undefined && sidecars.length > 0) {
       pod.initContainers = (pod.initContainers ?? []).filter((c) => !sidecars.includes(c));
@@ -208,7 +240,8 @@ async function removeBuildContainer(): Promise<void> {
 }
 
 afterAll(async () => {
-  for (const child of processes) if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+  for (const child of processes)
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
   await removeBuildContainer();
   for (const server of servers) server.close();
   if (dir !== undefined) {
@@ -219,12 +252,33 @@ afterAll(async () => {
 
 describe("the Helm chart", () => {
   it("renders, with its certificate generated or supplied, objects the API server accepts (server-side dry run)", async () => {
-    const version = (JSON.parse(await kubectl("version", "-o", "json")) as { serverVersion: { gitVersion: string } }).serverVersion.gitVersion;
-    for (const values of [[], ["--set", "certificate.source=secret", "--set", "webhookFailurePolicy=Fail", "--set", "podAntiAffinity=required"]]) {
+    const version = (JSON.parse(await kubectl("version", "-o", "json")) as { serverVersion: { gitVersion: string } })
+      .serverVersion.gitVersion;
+    for (const values of [
+      [],
+      ["--set", "certificate.source=secret", "--set", "webhookFailurePolicy=Fail", "--set", "podAntiAffinity=required"],
+    ]) {
       const rendered = join(dir, `rendered-${values.length}.yaml`);
-      await writeFile(rendered, await helm("template", "l5d-injector", join(APP, "chart"), "--namespace", "linkerd", "--kube-version", version, ...values));
+      await writeFile(
+        rendered,
+        await helm(
+          "template",
+          "l5d-injector",
+          join(APP, "chart"),
+          "--namespace",
+          "linkerd",
+          "--kube-version",
+          version,
+          ...values,
+        ),
+      );
       const out = await kubectl("apply", "--dry-run=server", "-f", rendered);
-      for (const object of ["deployment.apps/l5d-proxy-injector", "poddisruptionbudget.policy/l5d-proxy-injector", "networkpolicy.networking.k8s.io/l5d-proxy-injector", "mutatingwebhookconfiguration.admissionregistration.k8s.io/l5d-proxy-injector-webhook-config"]) {
+      for (const object of [
+        "deployment.apps/l5d-proxy-injector",
+        "poddisruptionbudget.policy/l5d-proxy-injector",
+        "networkpolicy.networking.k8s.io/l5d-proxy-injector",
+        "mutatingwebhookconfiguration.admissionregistration.k8s.io/l5d-proxy-injector-webhook-config",
+      ]) {
         expect(out).toContain(`${object} created (server dry run)`);
       }
     }
@@ -237,22 +291,55 @@ describe("the Helm chart", () => {
     // No kubelet: the webhook configuration calls a local webhook by URL, with the certificate the chart generated
     // (for the Service's name and, asked for here, 127.0.0.1).
     await helm(
-      "install", release, join(APP, "chart"), "--namespace", "linkerd",
-      "--set", `webhookUrl=https://127.0.0.1:${port}/`, "--set", "certificate.generate.ipAddresses={127.0.0.1}",
+      "install",
+      release,
+      join(APP, "chart"),
+      "--namespace",
+      "linkerd",
+      "--set",
+      `webhookUrl=https://127.0.0.1:${port}/`,
+      "--set",
+      "certificate.generate.ipAddresses={127.0.0.1}",
     );
-    const deployment = await getJson<{ spec: { template: { spec: { containers: { args: string[] }[] } } } }>("-n", "linkerd", "deployment", "l5d-proxy-injector");
-    const secret = await getJson<{ data: Record<string, string> }>("-n", "linkerd", "secret", "l5d-proxy-injector-k8s-tls");
+    const deployment = await getJson<{ spec: { template: { spec: { containers: { args: string[] }[] } } } }>(
+      "-n",
+      "linkerd",
+      "deployment",
+      "l5d-proxy-injector",
+    );
+    const secret = await getJson<{ data: Record<string, string> }>(
+      "-n",
+      "linkerd",
+      "secret",
+      "l5d-proxy-injector-k8s-tls",
+    );
     const files = join(dir, "helm-tls");
     await mkdir(files);
     await writeFile(join(files, "tls.crt"), Buffer.from(secret.data["tls.crt"] ?? "", "base64"));
     await writeFile(join(files, "tls.key"), Buffer.from(secret.data["tls.key"] ?? "", "base64"));
     const values = await kubectl("-n", "linkerd", "get", "cm", "linkerd-config", "-o", "jsonpath={.data.values}");
     await writeFile(join(files, "values"), values);
-    await writeFile(join(files, "ca-bundle.crt"), await kubectl("-n", "linkerd", "get", "cm", "linkerd-identity-trust-roots", "-o", "jsonpath={.data.ca-bundle\\.crt}"));
+    await writeFile(
+      join(files, "ca-bundle.crt"),
+      await kubectl(
+        "-n",
+        "linkerd",
+        "get",
+        "cm",
+        "linkerd-identity-trust-roots",
+        "-o",
+        "jsonpath={.data.ca-bundle\\.crt}",
+      ),
+    );
     // The Deployment's own args, with its mount paths mapped to the files above and its ServiceAccount's token.
     const args = (deployment.spec.template.spec.containers[0]?.args ?? [])
       .filter((a) => !/^--(addr|metrics-addr)=/.test(a))
-      .map((a) => a.replace("/var/run/linkerd/tls", files).replace("/var/run/linkerd/config", files).replace("/var/run/linkerd/identity/trust-roots", files));
+      .map((a) =>
+        a
+          .replace("/var/run/linkerd/tls", files)
+          .replace("/var/run/linkerd/config", files)
+          .replace("/var/run/linkerd/identity/trust-roots", files),
+      );
     const sa = await serviceAccountKubeconfig("linkerd", "l5d-proxy-injector");
     const webhook = await startLocalWebhookAt(port, [...args, `--kubeconfig=${sa}`]);
 
@@ -264,11 +351,16 @@ describe("the Helm chart", () => {
 
     // An upgrade keeps the certificate: the replicas' files and the webhook configuration's CA stay a pair.
     const chart = join(APP, "chart");
-    const tlsSecret = () => getJson<{ data: Record<string, string> }>("-n", "linkerd", "secret", "l5d-proxy-injector-k8s-tls");
+    const tlsSecret = () =>
+      getJson<{ data: Record<string, string> }>("-n", "linkerd", "secret", "l5d-proxy-injector-k8s-tls");
     const caBundle = async () =>
       Buffer.from(
-        (await getJson<{ webhooks: { clientConfig: { caBundle: string } }[] }>("mutatingwebhookconfiguration", "l5d-proxy-injector-webhook-config"))
-          .webhooks[0]?.clientConfig.caBundle ?? "",
+        (
+          await getJson<{ webhooks: { clientConfig: { caBundle: string } }[] }>(
+            "mutatingwebhookconfiguration",
+            "l5d-proxy-injector-webhook-config",
+          )
+        ).webhooks[0]?.clientConfig.caBundle ?? "",
         "base64",
       ).toString();
     await helm("upgrade", release, chart, "--namespace", "linkerd", "--reuse-values", "--set", "replicas=3");
@@ -276,7 +368,16 @@ describe("the Helm chart", () => {
     expect(containerNames(await createPod("shop-helm", "after-upgrade"))).toContain("linkerd-proxy");
     // A rotation asked for makes a new CA and certificate, and keeps trusting the previous CA: the webhook, still on
     // the previous pair until its volume catches up, keeps answering.
-    await helm("upgrade", release, chart, "--namespace", "linkerd", "--reuse-values", "--set", "certificate.generate.rotation=test");
+    await helm(
+      "upgrade",
+      release,
+      chart,
+      "--namespace",
+      "linkerd",
+      "--reuse-values",
+      "--set",
+      "certificate.generate.rotation=test",
+    );
     const rotated = (await tlsSecret()).data;
     expect(rotated["ca.crt"]).not.toBe(secret.data["ca.crt"]);
     expect(rotated["ca-previous.crt"]).toBe(secret.data["ca.crt"]);
@@ -288,15 +389,36 @@ describe("the Helm chart", () => {
     // Nothing of ours: no object with the release's label in any kind we make, none of the cluster-wide ones, no
     // release record.
     const left = await kubectl(
-      "get", "deployment,replicaset,service,serviceaccount,secret,configmap,networkpolicy,poddisruptionbudget,role,rolebinding",
-      "-n", "linkerd", "-l", `app.kubernetes.io/instance=${release}`, "-o", "name",
+      "get",
+      "deployment,replicaset,service,serviceaccount,secret,configmap,networkpolicy,poddisruptionbudget,role,rolebinding",
+      "-n",
+      "linkerd",
+      "-l",
+      `app.kubernetes.io/instance=${release}`,
+      "-o",
+      "name",
     );
     expect(left).toBe("");
-    expect(await kubectl("get", "clusterrole,clusterrolebinding,mutatingwebhookconfiguration", "-l", `app.kubernetes.io/instance=${release}`, "-o", "name")).toBe("");
+    expect(
+      await kubectl(
+        "get",
+        "clusterrole,clusterrolebinding,mutatingwebhookconfiguration",
+        "-l",
+        `app.kubernetes.io/instance=${release}`,
+        "-o",
+        "name",
+      ),
+    ).toBe("");
     expect(await kubectl("get", "secret", "-n", "linkerd", "-l", `owner=helm,name=${release}`, "-o", "name")).toBe("");
-    expect(await kubectl("get", "secret", "-n", "linkerd", "l5d-proxy-injector-k8s-tls", "--ignore-not-found", "-o", "name")).toBe("");
+    expect(
+      await kubectl("get", "secret", "-n", "linkerd", "l5d-proxy-injector-k8s-tls", "--ignore-not-found", "-o", "name"),
+    ).toBe("");
     // Replicas' pods are deleted by the garbage collector, after their ReplicaSet.
-    await eventually(() => kubectl("get", "pods", "-n", "linkerd", "-l", "app.kubernetes.io/name=l5d-proxy-injector", "-o", "name"), (s) => s === "", "the chart's pods to be collected");
+    await eventually(
+      () => kubectl("get", "pods", "-n", "linkerd", "-l", "app.kubernetes.io/name=l5d-proxy-injector", "-o", "name"),
+      (s) => s === "",
+      "the chart's pods to be collected",
+    );
     expect(await linkerdState()).toEqual(before);
 
     // With no injector answering (Linkerd's own configuration is there, its Service unreachable: failurePolicy
@@ -334,7 +456,11 @@ async function startLocalWebhookAt(port: number, args: string[]): Promise<{ log:
   );
   processes.push(child);
   child.stderr?.on("data", (d: Buffer) => (log += d.toString()));
-  await eventually(() => fetch(`http://127.0.0.1:${admin}/ready`).then((r) => r.status), (s) => s === 200, `the webhook to be ready\n${log}`);
+  await eventually(
+    () => fetch(`http://127.0.0.1:${admin}/ready`).then((r) => r.status),
+    (s) => s === 200,
+    `the webhook to be ready\n${log}`,
+  );
   return { log: () => log };
 }
 
@@ -342,16 +468,31 @@ describe("deploy/ (kustomize)", () => {
   it("kubectl delete -k removes the webhook and never the linkerd namespace or Linkerd's objects", async () => {
     const before = await linkerdState();
     await kubectl("apply", "-k", join(APP, "deploy", "kubernetes-1.20"));
-    expect(await kubectl("get", "deployment", "-n", "linkerd", "l5d-proxy-injector", "-o", "name")).toContain("l5d-proxy-injector");
+    expect(await kubectl("get", "deployment", "-n", "linkerd", "l5d-proxy-injector", "-o", "name")).toContain(
+      "l5d-proxy-injector",
+    );
     // The 1.21+ kustomization on this 1.20 server: its policy/v1 PodDisruptionBudget is unknown here, so kubectl
     // reports that one and deletes the rest.
-    const deleted = spawnSync("kubectl", ["--kubeconfig", kubeconfig, "delete", "-k", join(APP, "deploy"), "--ignore-not-found"], { encoding: "utf8" });
+    const deleted = spawnSync(
+      "kubectl",
+      ["--kubeconfig", kubeconfig, "delete", "-k", join(APP, "deploy"), "--ignore-not-found"],
+      { encoding: "utf8" },
+    );
     expect(deleted.stdout).toContain('deployment.apps "l5d-proxy-injector" deleted');
     expect(deleted.stdout).not.toMatch(/^namespace/m);
     await kubectl("delete", "-k", join(APP, "deploy", "kubernetes-1.20"), "--ignore-not-found");
     // Pods and ReplicaSets go after their Deployment, by the garbage collector.
     await eventually(
-      () => kubectl("get", "all,mutatingwebhookconfiguration,clusterrole", "-A", "-l", "app.kubernetes.io/name=l5d-proxy-injector", "-o", "name"),
+      () =>
+        kubectl(
+          "get",
+          "all,mutatingwebhookconfiguration,clusterrole",
+          "-A",
+          "-l",
+          "app.kubernetes.io/name=l5d-proxy-injector",
+          "-o",
+          "name",
+        ),
       (left) => left === "",
       "every object of deploy/ to be gone",
     );
@@ -373,7 +514,8 @@ function imageUnavailable(): string | undefined {
 }
 
 const skipImage = imageUnavailable();
-if (skipImage !== undefined) process.stderr.write(`install.cluster.test: skipping the image smoke test: ${skipImage}\n`);
+if (skipImage !== undefined)
+  process.stderr.write(`install.cluster.test: skipping the image smoke test: ${skipImage}\n`);
 
 /** `path` inside the root filesystem `root`, symlinks resolved within it (/var/run → /run must not leave it). */
 function inRoot(root: string, path: string): string {
@@ -424,7 +566,12 @@ pipe({ host: "127.0.0.1", port: 6443 }, () => net.connect(apiSocket));
 
 describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector", () => {
   it("takes over with kubectl set image: Linkerd's args and mounts, its uid, a read-only root; and gives back", async () => {
-    const original = await getJson<{ spec: { template: unknown } }>("-n", "linkerd", "deployment", "linkerd-proxy-injector");
+    const original = await getJson<{ spec: { template: unknown } }>(
+      "-n",
+      "linkerd",
+      "deployment",
+      "linkerd-proxy-injector",
+    );
     await kubectl("-n", "linkerd", "set", "image", "deploy/linkerd-proxy-injector", `proxy-injector=${IMAGE}`);
     interface Container {
       name: string;
@@ -439,9 +586,9 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
       secret?: { secretName: string };
       projected?: unknown;
     }
-    const taken = await getJson<{ spec: { template: { spec: { containers: Container[]; volumes: Volume[]; serviceAccountName: string } } } }>(
-      "-n", "linkerd", "deployment", "linkerd-proxy-injector",
-    );
+    const taken = await getJson<{
+      spec: { template: { spec: { containers: Container[]; volumes: Volume[]; serviceAccountName: string } } };
+    }>("-n", "linkerd", "deployment", "linkerd-proxy-injector");
     const pod = taken.spec.template.spec;
     const container = pod.containers.find((c) => c.name === "proxy-injector") as Container;
     expect(container.image).toBe(IMAGE);
@@ -449,27 +596,55 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
 
     // The serving certificate: Linkerd's Secret gets one for 127.0.0.1 (the test's stand-in for the Service) and
     // Linkerd's webhook configuration calls that address, as a Service would route it.
-    const serving = await makeServingCertificate(dir, { prefix: "takeover-", hosts: ["127.0.0.1", "linkerd-proxy-injector.linkerd.svc"] });
+    const serving = await makeServingCertificate(dir, {
+      prefix: "takeover-",
+      hosts: ["127.0.0.1", "linkerd-proxy-injector.linkerd.svc"],
+    });
     await kubectl(
-      "-n", "linkerd", "create", "secret", "tls", "linkerd-proxy-injector-k8s-tls", "--cert", serving.certFile, "--key", serving.keyFile,
-      "--dry-run=client", "-o", "yaml",
+      "-n",
+      "linkerd",
+      "create",
+      "secret",
+      "tls",
+      "linkerd-proxy-injector-k8s-tls",
+      "--cert",
+      serving.certFile,
+      "--key",
+      serving.keyFile,
+      "--dry-run=client",
+      "-o",
+      "yaml",
     ).then((yaml) => applyText(yaml));
     const hostPort = await freePort();
     await kubectl(
-      "patch", "mutatingwebhookconfiguration", "linkerd-proxy-injector-webhook-config", "--type", "json", "-p",
+      "patch",
+      "mutatingwebhookconfiguration",
+      "linkerd-proxy-injector-webhook-config",
+      "--type",
+      "json",
+      "-p",
       JSON.stringify([
         { op: "remove", path: "/webhooks/0/clientConfig/service" },
         { op: "add", path: "/webhooks/0/clientConfig/url", value: `https://127.0.0.1:${hostPort}/` },
-        { op: "replace", path: "/webhooks/0/clientConfig/caBundle", value: Buffer.from(serving.caPem).toString("base64") },
+        {
+          op: "replace",
+          path: "/webhooks/0/clientConfig/caBundle",
+          value: Buffer.from(serving.caPem).toString("base64"),
+        },
       ]),
     );
 
     // The image's root filesystem, and its configuration (entrypoint, environment).
     buildContainer = (await run("buildah", [...BUILDAH, "from", "--pull-never", IMAGE])).stdout.trim();
     const root = (await run("buildah", [...BUILDAH, "mount", buildContainer])).stdout.trim();
-    const config = (JSON.parse((await run("buildah", [...BUILDAH, "inspect", "--type", "image", IMAGE], { maxBuffer: 16 * 1024 * 1024 })).stdout) as {
-      OCIv1: { config: { Entrypoint: string[]; Env: string[]; User: string } };
-    }).OCIv1.config;
+    const config = (
+      JSON.parse(
+        (await run("buildah", [...BUILDAH, "inspect", "--type", "image", IMAGE], { maxBuffer: 16 * 1024 * 1024 }))
+          .stdout,
+      ) as {
+        OCIv1: { config: { Entrypoint: string[]; Env: string[]; User: string } };
+      }
+    ).OCIv1.config;
     expect(config.User).toBe("65532:65532");
     expect(config.Env.find((e) => e.startsWith("NODE_VERSION="))).toMatch(/^NODE_VERSION=24\./);
     try {
@@ -482,10 +657,18 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
         await mkdir(source, { recursive: true });
         let data: Record<string, string> = {};
         if (volume.configMap !== undefined) {
-          data = (await getJson<{ data: Record<string, string> }>("-n", "linkerd", "configmap", volume.configMap.name)).data;
+          data = (await getJson<{ data: Record<string, string> }>("-n", "linkerd", "configmap", volume.configMap.name))
+            .data;
         } else if (volume.secret !== undefined) {
-          const secret = await getJson<{ data: Record<string, string> }>("-n", "linkerd", "secret", volume.secret.secretName);
-          data = Object.fromEntries(Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]));
+          const secret = await getJson<{ data: Record<string, string> }>(
+            "-n",
+            "linkerd",
+            "secret",
+            volume.secret.secretName,
+          );
+          data = Object.fromEntries(
+            Object.entries(secret.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString()]),
+          );
         } else if (volume.projected !== undefined) {
           // kube-api-access: the ServiceAccount's token, the cluster CA, the namespace.
           data = {
@@ -505,7 +688,11 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
       for (const d of ["proc", "dev"]) await mkdir(inRoot(root, d), { recursive: true });
 
       // Forwarding between the host (API server, the webhook configuration's URL) and the pod's own loopback.
-      const sockets = { webhook: join(dir, "webhook.sock"), admin: join(dir, "admin.sock"), api: join(dir, "api.sock") };
+      const sockets = {
+        webhook: join(dir, "webhook.sock"),
+        admin: join(dir, "admin.sock"),
+        api: join(dir, "api.sock"),
+      };
       await forward({ port: hostPort }, { path: sockets.webhook });
       await forward({ path: sockets.api }, { port: apiPort });
       const adminPort = await freePort();
@@ -527,7 +714,12 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
       const env = Object.fromEntries(config.Env.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
       let log = "";
       const child = spawn("unshare", ["--mount", "--net", "--fork", "sh", "-c", script], {
-        env: { ...env, KUBERNETES_SERVICE_HOST: "127.0.0.1", KUBERNETES_SERVICE_PORT: "6443", HOSTNAME: "linkerd-proxy-injector-0" },
+        env: {
+          ...env,
+          KUBERNETES_SERVICE_HOST: "127.0.0.1",
+          KUBERNETES_SERVICE_PORT: "6443",
+          HOSTNAME: "linkerd-proxy-injector-0",
+        },
         stdio: ["ignore", "pipe", "pipe"],
         detached: true,
       });
@@ -544,7 +736,9 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
       });
       expect(log).toContain("connected to the Kubernetes API");
       // The image's process is Linkerd's uid, not root.
-      const uids = spawnSync("sh", ["-c", `ps -o uid= -o args= -e | grep '[/]app/dist/main.js proxy-injector'`], { encoding: "utf8" }).stdout;
+      const uids = spawnSync("sh", ["-c", `ps -o uid= -o args= -e | grep '[/]app/dist/main.js proxy-injector'`], {
+        encoding: "utf8",
+      }).stdout;
       expect(uids.trim().split(/\s+/)[0]).toBe(String(container.securityContext.runAsUser));
 
       await annotatedNamespace("shop-takeover");
@@ -552,17 +746,25 @@ describe.skipIf(skipImage !== undefined)("the image, as Linkerd's proxy-injector
       expect(containerNames(injected)).toEqual(["linkerd-init", "linkerd-proxy", "app"]);
       expect(injected.metadata.annotations?.["linkerd.io/created-by"]).toMatch(/^l5d-injector\/webhook /);
       const metrics = await (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
-      expect(metrics).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.8.3"} 0');
+      expect(metrics).toContain(
+        'proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.8.3"} 0',
+      );
       expect(metrics).toMatch(/proxy_inject_admission_responses_total\{owner_kind="pod",namespace="shop-takeover"/);
       expect(log).not.toMatch(/"level":"(error|fatal)"|level=(error|fatal)/);
     } finally {
-      for (const child of processes.splice(0)) if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
+      for (const child of processes.splice(0))
+        if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, "SIGKILL");
       await removeBuildContainer();
     }
 
     // Giving back is the same command with Linkerd's image: the pod template is Linkerd's again.
     await kubectl("-n", "linkerd", "set", "image", "deploy/linkerd-proxy-injector", `proxy-injector=${LINKERD_IMAGE}`);
-    const back = await getJson<{ spec: { template: unknown } }>("-n", "linkerd", "deployment", "linkerd-proxy-injector");
+    const back = await getJson<{ spec: { template: unknown } }>(
+      "-n",
+      "linkerd",
+      "deployment",
+      "linkerd-proxy-injector",
+    );
     expect(back.spec.template).toEqual(original.spec.template);
   }, 300_000);
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { kubeLookups, parseRetryAfter, parseServerVersion, supportsNativeSidecars, type KubeApi } from "./kube-client.js";
+import {
+  kubeLookups,
+  parseRetryAfter,
+  parseServerVersion,
+  supportsNativeSidecars,
+  type KubeApi,
+} from "./kube-client.js";
 
 describe("server version", () => {
   it.each([
@@ -35,22 +41,40 @@ describe("kubeLookups", () => {
 
   it("GETs metadata by the right paths, escaping names", async () => {
     const fake = api({
-      "/api/v1/namespaces/shop": { status: 200, body: { metadata: { name: "shop", annotations: { "linkerd.io/inject": "enabled", bad: 3 } } } },
+      "/api/v1/namespaces/shop": {
+        status: 200,
+        body: { metadata: { name: "shop", annotations: { "linkerd.io/inject": "enabled", bad: 3 } } },
+      },
       "/apis/apps/v1/namespaces/shop/replicasets/web-1": {
         status: 200,
-        body: { metadata: { name: "web-1", namespace: "shop", uid: "u", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }] } },
+        body: {
+          metadata: {
+            name: "web-1",
+            namespace: "shop",
+            uid: "u",
+            ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }],
+          },
+        },
       },
     });
     const lookups = kubeLookups(fake);
-    expect(await lookups.namespace("shop")).toEqual({ name: "shop", annotations: { "linkerd.io/inject": "enabled" }, ownerReferences: [] });
+    expect(await lookups.namespace("shop")).toEqual({
+      name: "shop",
+      annotations: { "linkerd.io/inject": "enabled" },
+      ownerReferences: [],
+    });
     expect((await lookups.replicaSet("shop", "web-1"))?.uid).toBe("u");
-    expect((await lookups.replicaSet("shop", "web-1"))?.ownerReferences).toEqual([{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }]);
+    expect((await lookups.replicaSet("shop", "web-1"))?.ownerReferences).toEqual([
+      { apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" },
+    ]);
     expect(await lookups.job("shop", "a/b")).toBeNull();
     expect(fake.paths).toContain("/apis/batch/v1/namespaces/shop/jobs/a%2Fb");
   });
 
   it("rejects with the API's message on other failures", async () => {
-    const lookups = kubeLookups(api({ "/api/v1/namespaces/shop": { status: 403, body: { message: 'namespaces "shop" is forbidden' } } }));
+    const lookups = kubeLookups(
+      api({ "/api/v1/namespaces/shop": { status: 403, body: { message: 'namespaces "shop" is forbidden' } } }),
+    );
     await expect(lookups.namespace("shop")).rejects.toMatchObject({
       reason: "forbidden",
       message: 'failed to get namespace "shop": 403 namespaces "shop" is forbidden',
@@ -59,7 +83,12 @@ describe("kubeLookups", () => {
 
   it("keeps the resourceVersion and labels, which the namespace watch compares and stores", async () => {
     const lookups = kubeLookups(
-      api({ "/api/v1/namespaces/shop": { status: 200, body: { metadata: { name: "shop", resourceVersion: "42", labels: { team: "a", n: 1 } } } } }),
+      api({
+        "/api/v1/namespaces/shop": {
+          status: 200,
+          body: { metadata: { name: "shop", resourceVersion: "42", labels: { team: "a", n: 1 } } },
+        },
+      }),
     );
     expect(await lookups.namespace("shop")).toMatchObject({ resourceVersion: "42", labels: { team: "a" } });
   });

@@ -1,4 +1,10 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type RequestOptions } from "node:http";
+import {
+  Agent as HttpAgent,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type RequestOptions,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { abortReason, sleep, UNBOUNDED, type Budget } from "./deadline.js";
 import { LookupError, type KubeLookups, type ObjectMeta } from "./kube.js";
@@ -248,17 +254,26 @@ export function kubeLookups(api: KubeApi, retry: RetryOptions = {}): KubeLookups
       let wait: number;
       let failure: LookupError;
       try {
-        const res = await api.request("GET", path, { accept: METADATA_ACCEPT, signal: bounded ? budget.signal : undefined });
+        const res = await api.request("GET", path, {
+          accept: METADATA_ACCEPT,
+          signal: bounded ? budget.signal : undefined,
+        });
         if (res.status === 200) return toObjectMeta(res.body);
         if (res.status === 404) return null;
         last = describeFailure(res);
         const retryAfter = parseRetryAfter(res.headers["retry-after"]);
         if (res.status === 429) {
-          failure = new LookupError("throttled", `failed to get ${what}: ${last}${retryAfter !== undefined ? ` (Retry-After ${retryAfter / 1000} s)` : ""}`);
+          failure = new LookupError(
+            "throttled",
+            `failed to get ${what}: ${last}${retryAfter !== undefined ? ` (Retry-After ${retryAfter / 1000} s)` : ""}`,
+          );
         } else if (res.status >= 500) {
           failure = new LookupError("server_error", `failed to get ${what}: ${last}`);
         } else {
-          throw new LookupError(res.status === 401 || res.status === 403 ? "forbidden" : "bad_response", `failed to get ${what}: ${last}`);
+          throw new LookupError(
+            res.status === 401 || res.status === 403 ? "forbidden" : "bad_response",
+            `failed to get ${what}: ${last}`,
+          );
         }
         wait = retryAfter ?? Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
       } catch (error) {
@@ -286,7 +301,11 @@ export function kubeLookups(api: KubeApi, retry: RetryOptions = {}): KubeLookups
   return {
     namespace: (name, options) => get(`/api/v1/namespaces/${enc(name)}`, `namespace "${name}"`, options?.budget),
     replicaSet: (namespace, name, options) =>
-      get(`/apis/apps/v1/namespaces/${enc(namespace)}/replicasets/${enc(name)}`, `replicaset ${namespace}/${name}`, options?.budget),
+      get(
+        `/apis/apps/v1/namespaces/${enc(namespace)}/replicasets/${enc(name)}`,
+        `replicaset ${namespace}/${name}`,
+        options?.budget,
+      ),
     job: (namespace, name, options) =>
       get(`/apis/batch/v1/namespaces/${enc(namespace)}/jobs/${enc(name)}`, `job ${namespace}/${name}`, options?.budget),
   };
@@ -324,7 +343,8 @@ export interface ServerVersion {
 /** `GET /version`. Managed clusters report minors like `"29+"`: the digits are what count. */
 export async function readServerVersion(api: KubeApi, signal?: AbortSignal): Promise<ServerVersion> {
   const res = await api.request("GET", "/version", { signal });
-  if (res.status !== 200 || !isRecord(res.body)) throw new Error(`failed to read the server version: ${describeFailure(res)}`);
+  if (res.status !== 200 || !isRecord(res.body))
+    throw new Error(`failed to read the server version: ${describeFailure(res)}`);
   return parseServerVersion(res.body);
 }
 

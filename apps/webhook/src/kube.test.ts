@@ -21,7 +21,11 @@ function api(state: ClusterState): KubeLookups & { calls: string[] } {
 describe("clusterLookups: namespaces", () => {
   it("serves namespaces the watch has seen without asking the API", async () => {
     const direct = api({ namespaces: [], replicaSets: [], jobs: [] });
-    const lookups = clusterLookups({ direct, namespaces: watched([{ name: "shop", annotations: ENABLED }]), now: () => 0 });
+    const lookups = clusterLookups({
+      direct,
+      namespaces: watched([{ name: "shop", annotations: ENABLED }]),
+      now: () => 0,
+    });
     for (let i = 0; i < 5; i++) expect((await lookups.namespace("shop"))?.annotations).toEqual(ENABLED);
     expect(direct.calls).toEqual([]);
   });
@@ -31,7 +35,13 @@ describe("clusterLookups: namespaces", () => {
     // annotation and the new ReplicaSet; the watch still has the namespace as it was.
     const direct = api({
       namespaces: [{ name: "shop", resourceVersion: "120", annotations: ENABLED }],
-      replicaSets: [{ name: "web-new", namespace: "shop", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }] }],
+      replicaSets: [
+        {
+          name: "web-new",
+          namespace: "shop",
+          ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }],
+        },
+      ],
       jobs: [],
     });
     const store = watched([{ name: "shop", resourceVersion: "100", annotations: {} }]);
@@ -61,9 +71,14 @@ describe("clusterLookups: namespaces", () => {
     const direct = api(state);
     const slow: KubeLookups = {
       ...direct,
-      namespace: (name, options) => new Promise((resolve) => setTimeout(() => resolve(direct.namespace(name, options)), 20)),
+      namespace: (name, options) =>
+        new Promise((resolve) => setTimeout(() => resolve(direct.namespace(name, options)), 20)),
     };
-    const lookups = clusterLookups({ direct: slow, namespaces: watched([{ name: "shop", resourceVersion: "100" }]), now: () => 0 });
+    const lookups = clusterLookups({
+      direct: slow,
+      namespaces: watched([{ name: "shop", resourceVersion: "100" }]),
+      now: () => 0,
+    });
     const pods = await Promise.all(
       Array.from({ length: 30 }, async () => {
         await lookups.replicaSet("shop", "web-new");
@@ -87,20 +102,35 @@ describe("clusterLookups: namespaces", () => {
   });
 
   it("falls back to the watch's copy when the read fails, and says so", async () => {
-    const direct = api({ namespaces: [], replicaSets: [{ name: "web-new", namespace: "shop", ownerReferences: [] }], jobs: [] });
-    direct.namespace = () => Promise.reject(new LookupError("server_error", 'failed to get namespace "shop": 503 etcd leader changed'));
-    const lookups = clusterLookups({ direct, namespaces: watched([{ name: "shop", annotations: ENABLED }]), now: () => 0 });
+    const direct = api({
+      namespaces: [],
+      replicaSets: [{ name: "web-new", namespace: "shop", ownerReferences: [] }],
+      jobs: [],
+    });
+    direct.namespace = () =>
+      Promise.reject(new LookupError("server_error", 'failed to get namespace "shop": 503 etcd leader changed'));
+    const lookups = clusterLookups({
+      direct,
+      namespaces: watched([{ name: "shop", annotations: ENABLED }]),
+      now: () => 0,
+    });
     await lookups.replicaSet("shop", "web-new");
     const notes: string[] = [];
     expect((await lookups.namespace("shop", { note: (m) => notes.push(m) }))?.annotations).toEqual(ENABLED);
-    expect(notes).toEqual(['namespace "shop": using the watch\'s copy: failed to get namespace "shop": 503 etcd leader changed']);
+    expect(notes).toEqual([
+      'namespace "shop": using the watch\'s copy: failed to get namespace "shop": 503 etcd leader changed',
+    ]);
     // One attempt per new owner: the next review uses the watch without trying again.
     expect((await lookups.namespace("shop"))?.annotations).toEqual(ENABLED);
     expect(notes).toHaveLength(1);
   });
 
   it("answers with the watch's copy before the deadline when the read hangs", async () => {
-    const direct = api({ namespaces: [], replicaSets: [{ name: "web-new", namespace: "shop", ownerReferences: [] }], jobs: [] });
+    const direct = api({
+      namespaces: [],
+      replicaSets: [{ name: "web-new", namespace: "shop", ownerReferences: [] }],
+      jobs: [],
+    });
     let aborted = false;
     direct.namespace = (_name, options) =>
       new Promise((_resolve, reject) => {
@@ -109,7 +139,11 @@ describe("clusterLookups: namespaces", () => {
           reject(options.budget?.signal.reason);
         });
       });
-    const lookups = clusterLookups({ direct, namespaces: watched([{ name: "shop", annotations: ENABLED }]), now: () => performance.now() });
+    const lookups = clusterLookups({
+      direct,
+      namespaces: watched([{ name: "shop", annotations: ENABLED }]),
+      now: () => performance.now(),
+    });
     await lookups.replicaSet("shop", "web-new");
     const deadline = startDeadline(200, () => performance.now());
     try {
@@ -134,7 +168,11 @@ describe("clusterLookups: namespaces", () => {
 
 describe("clusterLookups: owners", () => {
   it("reads a ReplicaSet once for a burst of its pods", async () => {
-    const direct = api({ namespaces: [], replicaSets: [{ name: "web-1", namespace: "shop", ownerReferences: [] }], jobs: [] });
+    const direct = api({
+      namespaces: [],
+      replicaSets: [{ name: "web-1", namespace: "shop", ownerReferences: [] }],
+      jobs: [],
+    });
     const lookups = clusterLookups({ direct, now: () => 0 });
     await Promise.all(Array.from({ length: 50 }, () => lookups.replicaSet("shop", "web-1")));
     expect(direct.calls).toEqual(["replicaset/shop/web-1"]);
@@ -153,14 +191,21 @@ describe("clusterLookups: owners", () => {
 
   it("serves an expired owner when the API fails, and says so", async () => {
     let now = 0;
-    const direct = api({ namespaces: [], replicaSets: [{ name: "web-1", namespace: "shop", ownerReferences: [] }], jobs: [] });
+    const direct = api({
+      namespaces: [],
+      replicaSets: [{ name: "web-1", namespace: "shop", ownerReferences: [] }],
+      jobs: [],
+    });
     const lookups = clusterLookups({ direct, now: () => now, ownerTtlMs: 1000 });
     await lookups.replicaSet("shop", "web-1");
     now = 5000;
-    direct.replicaSet = () => Promise.reject(new LookupError("unreachable", "failed to get replicaset shop/web-1: connect ECONNREFUSED"));
+    direct.replicaSet = () =>
+      Promise.reject(new LookupError("unreachable", "failed to get replicaset shop/web-1: connect ECONNREFUSED"));
     const notes: string[] = [];
     expect((await lookups.replicaSet("shop", "web-1", { note: (m) => notes.push(m) }))?.name).toBe("web-1");
-    expect(notes).toEqual(["replicaset shop/web-1: using the copy cached earlier: failed to get replicaset shop/web-1: connect ECONNREFUSED"]);
+    expect(notes).toEqual([
+      "replicaset shop/web-1: using the copy cached earlier: failed to get replicaset shop/web-1: connect ECONNREFUSED",
+    ]);
     // Nothing cached: the failure is the caller's (resolveOwner turns it into "no owner label").
     direct.job = () => Promise.reject(new LookupError("unreachable", "failed to get job shop/j: connect ECONNREFUSED"));
     await expect(lookups.job("shop", "j")).rejects.toMatchObject({ reason: "unreachable" });

@@ -43,7 +43,8 @@ export class LookupError extends Error {
 /** Any rejection of a look-up as a reason and a message (a deadline that fired around it counts as one). */
 export function describeLookupFailure(error: unknown): { reason: LookupFailure; message: string } {
   if (error instanceof LookupError) return { reason: error.reason, message: error.message };
-  if (error instanceof DeadlineExceeded) return { reason: "deadline_exceeded", message: "no answer from the Kubernetes API in time" };
+  if (error instanceof DeadlineExceeded)
+    return { reason: "deadline_exceeded", message: "no answer from the Kubernetes API in time" };
   return { reason: "bad_response", message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -196,11 +197,21 @@ export function clusterLookups(options: ClusterLookupsOptions): KubeLookups {
       }
     },
     replicaSet: (namespace, name, lookup) =>
-      owner(`rs/${namespace}/${name}`, `replicaset ${namespace}/${name}`, namespace, (budget) =>
-        direct.replicaSet(namespace, name, { budget }), lookup),
+      owner(
+        `rs/${namespace}/${name}`,
+        `replicaset ${namespace}/${name}`,
+        namespace,
+        (budget) => direct.replicaSet(namespace, name, { budget }),
+        lookup,
+      ),
     job: (namespace, name, lookup) =>
-      owner(`job/${namespace}/${name}`, `job ${namespace}/${name}`, namespace, (budget) =>
-        direct.job(namespace, name, { budget }), lookup),
+      owner(
+        `job/${namespace}/${name}`,
+        `job ${namespace}/${name}`,
+        namespace,
+        (budget) => direct.job(namespace, name, { budget }),
+        lookup,
+      ),
   };
 }
 
@@ -275,7 +286,8 @@ class NamespaceReads {
     } finally {
       this.settled(name, issuedAt, value);
       if (group.current === slot) group.current = undefined;
-      if (group.current === undefined && group.next === undefined && this.#slots.get(name) === group) this.#slots.delete(name);
+      if (group.current === undefined && group.next === undefined && this.#slots.get(name) === group)
+        this.#slots.delete(name);
     }
   }
 }

@@ -32,7 +32,12 @@ const OWNER_RS: ObjectMeta = {
   namespace: "kube-public",
   uid: "3f2b9c1e-0000-4000-8000-000000000001",
   ownerReferences: [
-    { apiVersion: "apps/v1", kind: "Deployment", name: "owner-deployment", uid: "3f2b9c1e-0000-4000-8000-000000000002" },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: "owner-deployment",
+      uid: "3f2b9c1e-0000-4000-8000-000000000002",
+    },
   ],
 };
 
@@ -50,7 +55,9 @@ function withOwner(pod: Record<string, unknown>): Record<string, unknown> {
 }
 
 async function send(object: Record<string, unknown>, namespace: ObjectMeta) {
-  const harness = makeHarness({ lookups: tableLookups({ namespaces: [namespace], replicaSets: [OWNER_RS], jobs: [] }) });
+  const harness = makeHarness({
+    lookups: tableLookups({ namespaces: [namespace], replicaSets: [OWNER_RS], jobs: [] }),
+  });
   const res = await request(createApp(harness.deps))
     .post("/")
     .send(reviewOf(object, { namespace: "kube-public" }))
@@ -67,7 +74,11 @@ describe("TestGetPodPatch fixtures: pod.patch.json", () => {
   const expected = readJsonFixture<PatchOperation[]>("linkerd", "pod.patch.json");
   const cases = [
     // The live webhook copies the namespace's linkerd.io/inject onto a pod without one (spec §1.7).
-    { pod: "pod-inject-empty.yaml", ns: "namespace-inject-enabled.yaml", inherited: { "linkerd.io/inject": "enabled" } },
+    {
+      pod: "pod-inject-empty.yaml",
+      ns: "namespace-inject-enabled.yaml",
+      inherited: { "linkerd.io/inject": "enabled" },
+    },
     { pod: "pod-inject-enabled.yaml", ns: "namespace-inject-enabled.yaml", inherited: {} },
     { pod: "pod-inject-enabled.yaml", ns: "namespace-inject-disabled.yaml", inherited: {} },
     { pod: "pod-with-debug-disabled.yaml", ns: "namespace-inject-disabled.yaml", inherited: {} },
@@ -78,7 +89,9 @@ describe("TestGetPodPatch fixtures: pod.patch.json", () => {
       const patch = await send(pod, namespaceMeta(c.ns));
 
       const handlerOnly = { "linkerd.io/created-by": CREATED_BY, ...c.inherited };
-      const linkerdPod = applyPatch(pod as JsonValue, expected) as { metadata: { annotations: Record<string, string> } };
+      const linkerdPod = applyPatch(pod as JsonValue, expected) as {
+        metadata: { annotations: Record<string, string> };
+      };
       linkerdPod.metadata.annotations = { ...linkerdPod.metadata.annotations, ...handlerOnly };
       expect(applyPatch(pod as JsonValue, patch)).toEqual(linkerdPod);
 
@@ -100,7 +113,10 @@ describe("TestGetAnnotationPatch fixtures: opaque ports", () => {
   const annotationPatch = readJsonFixture<PatchOperation[]>("linkerd", "annotation.patch.json");
 
   it("service without opaque ports in a namespace with them: annotation.patch.json", async () => {
-    const patch = await send(readYamlObject("linkerd", "service-without-opaque-ports.yaml"), namespaceMeta("namespace-with-opaque-ports.yaml"));
+    const patch = await send(
+      readYamlObject("linkerd", "service-without-opaque-ports.yaml"),
+      namespaceMeta("namespace-with-opaque-ports.yaml"),
+    );
     expect(patch).toEqual(annotationPatch);
   });
 
@@ -112,7 +128,10 @@ describe("TestGetAnnotationPatch fixtures: opaque ports", () => {
   }
 
   it("service without opaque ports in a namespace without them: no patch", async () => {
-    const patch = await send(readYamlObject("linkerd", "service-without-opaque-ports.yaml"), namespaceMeta("namespace-inject-enabled.yaml"));
+    const patch = await send(
+      readYamlObject("linkerd", "service-without-opaque-ports.yaml"),
+      namespaceMeta("namespace-inject-enabled.yaml"),
+    );
     expect(patch).toEqual([]);
   });
 
@@ -121,7 +140,9 @@ describe("TestGetAnnotationPatch fixtures: opaque ports", () => {
   it("pod without opaque ports in a namespace with them: injected, with the annotation of annotation.patch.json", async () => {
     const pod = readYamlObject("linkerd", "pod-without-opaque-ports.yaml");
     const patch = await send(pod, namespaceMeta("namespace-with-opaque-ports.yaml"));
-    const annotated = applyPatch(pod as JsonValue, annotationPatch) as { metadata: { annotations: Record<string, string> } };
+    const annotated = applyPatch(pod as JsonValue, annotationPatch) as {
+      metadata: { annotations: Record<string, string> };
+    };
     const injected = applyPatch(pod as JsonValue, patch) as { metadata: { annotations: Record<string, string> } };
     expect(injected.metadata.annotations).toMatchObject(annotated.metadata.annotations);
     expect(injected.metadata.annotations["linkerd.io/proxy-version"]).toBe("dev-undefined");
@@ -138,12 +159,18 @@ describe("TestGetAnnotationPatch fixtures: opaque ports", () => {
   }
 
   it("filter-pod-opaque-ports.yaml: filtered-pod-opaque-ports.json", async () => {
-    const patch = await send(readYamlObject("linkerd", "filter-pod-opaque-ports.yaml"), namespaceMeta("namespace-inject-disabled.yaml"));
+    const patch = await send(
+      readYamlObject("linkerd", "filter-pod-opaque-ports.yaml"),
+      namespaceMeta("namespace-inject-disabled.yaml"),
+    );
     expect(patch).toEqual(readJsonFixture("linkerd", "filtered-pod-opaque-ports.json"));
   });
 
   it("filter-service-opaque-ports.yaml: filtered-service-opaque-ports.json", async () => {
-    const patch = await send(readYamlObject("linkerd", "filter-service-opaque-ports.yaml"), namespaceMeta("namespace-inject-disabled.yaml"));
+    const patch = await send(
+      readYamlObject("linkerd", "filter-service-opaque-ports.yaml"),
+      namespaceMeta("namespace-inject-disabled.yaml"),
+    );
     expect(patch).toEqual(readJsonFixture("linkerd", "filtered-service-opaque-ports.json"));
   });
 });

@@ -39,12 +39,27 @@ function deeplyNested(depth: number): string {
 }
 
 const HOSTILES: Hostile[] = [
-  { name: "bad JSON", body: '{"request": {"uid": "1"', status: 400, text: /^failed to decode admission review request: / },
-  { name: "no request", body: '{"apiVersion":"admission.k8s.io/v1"}', status: 400, text: /^invalid admission review request\n$/ },
+  {
+    name: "bad JSON",
+    body: '{"request": {"uid": "1"',
+    status: 400,
+    text: /^failed to decode admission review request: /,
+  },
+  {
+    name: "no request",
+    body: '{"apiVersion":"admission.k8s.io/v1"}',
+    status: 400,
+    text: /^invalid admission review request\n$/,
+  },
   { name: "no uid", body: '{"request":{"object":{}}}', status: 400, text: /^invalid admission review request\n$/ },
   { name: "uid of the wrong type", body: '{"request":{"uid":7}}', status: 400, text: /request\.uid must be a string/ },
   { name: "request of the wrong type", body: '{"request":"pod"}', status: 400, text: /request must be an object/ },
-  { name: "__proto__ key", body: '{"request":{"uid":"u","object":{"__proto__":{"x":1}}}}', status: 400, text: /"__proto__" is not allowed/ },
+  {
+    name: "__proto__ key",
+    body: '{"request":{"uid":"u","object":{"__proto__":{"x":1}}}}',
+    status: 400,
+    text: /"__proto__" is not allowed/,
+  },
   { name: "deep nesting", body: deeplyNested(5000), status: 400, text: /nesting deeper than/ },
   { name: "not an object", body: "[1,2,3]", status: 400, text: /expected a JSON object/ },
   { name: "empty body", body: "", status: 200, text: /^$/ },
@@ -126,7 +141,9 @@ function send(agent: Agent, body: string | Buffer): Promise<Answer> {
         const fingerprint = socket.getPeerCertificate().fingerprint256;
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), fingerprint }));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), fingerprint }),
+        );
       },
     );
     // An oversized body may be cut off by the server once it has answered: that is the answer, not an error.
@@ -203,7 +220,11 @@ describe("load with faults", () => {
       const { status, body, fingerprint } = answer as Answer;
       fingerprints.add(fingerprint);
       if (step.kind === "hostile") {
-        expect({ i, name: step.hostile.name, status }).toEqual({ i, name: step.hostile.name, status: step.hostile.status });
+        expect({ i, name: step.hostile.name, status }).toEqual({
+          i,
+          name: step.hostile.name,
+          status: step.hostile.status,
+        });
         expect(body).toMatch(step.hostile.text);
         return;
       }

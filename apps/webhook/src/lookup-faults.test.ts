@@ -13,7 +13,14 @@ import { clusterLookups } from "./kube.js";
 import { createKubeApi, kubeLookups } from "./kube-client.js";
 import { NamespaceWatch } from "./namespace-watch.js";
 import { decodePatch, makeHarness, metricValue, reviewOf, type Harness } from "./test-support/harness.js";
-import { sendJson, startStandInApi, until, type SeenRequest, type StandInApi, type StandInHandler } from "./test-support/stand-in-api.js";
+import {
+  sendJson,
+  startStandInApi,
+  until,
+  type SeenRequest,
+  type StandInApi,
+  type StandInHandler,
+} from "./test-support/stand-in-api.js";
 
 const DEADLINE_MS = 300;
 
@@ -39,13 +46,23 @@ afterEach(async () => {
 });
 
 /** The webhook as main.ts wires it, against the stand-in, serving HTTP on loopback. */
-async function webhook(handler: StandInHandler, deadlineMs = DEADLINE_MS): Promise<{ harness: Harness; post: (body: unknown) => Promise<Answer> }> {
+async function webhook(
+  handler: StandInHandler,
+  deadlineMs = DEADLINE_MS,
+): Promise<{ harness: Harness; post: (body: unknown) => Promise<Answer> }> {
   api = await startStandInApi(handler);
   const kube = createKubeApi({ server: api.url });
   const clock = () => performance.now();
-  watch = new NamespaceWatch({ api: kube, log: { info: () => undefined, warn: () => undefined }, now: clock, minBackoffMs: 50 });
+  watch = new NamespaceWatch({
+    api: kube,
+    log: { info: () => undefined, warn: () => undefined },
+    now: clock,
+    minBackoffMs: 50,
+  });
   watch.start();
-  const harness = makeHarness({ lookups: clusterLookups({ direct: kubeLookups(kube), namespaces: watch.store, now: clock }) });
+  const harness = makeHarness({
+    lookups: clusterLookups({ direct: kubeLookups(kube), namespaces: watch.store, now: clock }),
+  });
   harness.deps.clock = clock;
   harness.deps.reviewTimeoutMs = deadlineMs;
   harness.deps.logger.level = "silent";
@@ -86,8 +103,10 @@ function podReview(i: number, namespace: string, rs: string) {
   );
 }
 
-const isLookup = (r: SeenRequest) => r.url.searchParams.get("watch") === null && r.url.pathname !== "/api/v1/namespaces";
-const isNamespaceList = (r: SeenRequest) => r.url.pathname === "/api/v1/namespaces" && r.url.searchParams.get("watch") === null;
+const isLookup = (r: SeenRequest) =>
+  r.url.searchParams.get("watch") === null && r.url.pathname !== "/api/v1/namespaces";
+const isNamespaceList = (r: SeenRequest) =>
+  r.url.pathname === "/api/v1/namespaces" && r.url.searchParams.get("watch") === null;
 
 /**
  * Every review went through the webhook's duration histogram (its own clock), and none took longer than the 5 s
@@ -120,7 +139,12 @@ describe("reviews while the API server never answers", () => {
       );
     }
     // Owners ran late: counted, never the reason for a refusal.
-    expect(await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", { kind: "replicaset", reason: "deadline_exceeded" })).toBe(100);
+    expect(
+      await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", {
+        kind: "replicaset",
+        reason: "deadline_exceeded",
+      }),
+    ).toBe(100);
     // The deadlines' AbortSignals reached the sockets: the stand-in saw the client give up on each look-up it got
     // (some never left the agent's queue: they were dropped before taking a socket).
     const seen = await until("every look-up to be abandoned", () => {
@@ -137,7 +161,9 @@ describe("reviews while the API server never answers", () => {
         sendJson(res, 200, {
           kind: "PartialObjectMetadataList",
           metadata: { resourceVersion: "10" },
-          items: [{ metadata: { name: "shop", resourceVersion: "5", annotations: { "linkerd.io/inject": "enabled" } } }],
+          items: [
+            { metadata: { name: "shop", resourceVersion: "5", annotations: { "linkerd.io/inject": "enabled" } } },
+          ],
         });
       } else if (seen.url.searchParams.get("watch") === "1") {
         res.writeHead(200, { "content-type": "application/json" });
@@ -153,17 +179,29 @@ describe("reviews while the API server never answers", () => {
       expect(patch.some((op) => op.path.startsWith("/spec/initContainers"))).toBe(true);
       expect(patch.some((op) => op.path.startsWith("/metadata/labels/linkerd.io~1proxy-"))).toBe(false);
     }
-    expect(await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", { kind: "replicaset", reason: "deadline_exceeded" })).toBe(10);
-    await until("the ReplicaSet GET to be abandoned", () => (api as StandInApi).requests.filter(isLookup).every((r) => r.abandoned));
+    expect(
+      await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", {
+        kind: "replicaset",
+        reason: "deadline_exceeded",
+      }),
+    ).toBe(10);
+    await until("the ReplicaSet GET to be abandoned", () =>
+      (api as StandInApi).requests.filter(isLookup).every((r) => r.abandoned),
+    );
     await expectAnsweredWithinDeadlinePlusSlack(harness, 10, "injected");
   });
 });
 
 describe("reviews while the API server answers 429", () => {
   const throttle: StandInHandler = (_req, res) =>
-    sendJson(res, 429, { kind: "Status", code: 429, reason: "TooManyRequests", message: "too many requests, please try again later" }, {
-      "retry-after": "5",
-    });
+    sendJson(
+      res,
+      429,
+      { kind: "Status", code: 429, reason: "TooManyRequests", message: "too many requests, please try again later" },
+      {
+        "retry-after": "5",
+      },
+    );
 
   it("refuses at once, naming the 429 and its Retry-After, when the Retry-After does not fit in the deadline", async () => {
     const { harness, post } = await webhook(throttle);
@@ -174,7 +212,12 @@ describe("reviews while the API server answers 429", () => {
         'failed to get namespace "shop": 429 too many requests, please try again later (Retry-After 5 s)',
       );
     }
-    expect(await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", { kind: "replicaset", reason: "throttled" })).toBe(20);
+    expect(
+      await metricValue(harness.registry, "proxy_inject_owner_lookup_failures_total", {
+        kind: "replicaset",
+        reason: "throttled",
+      }),
+    ).toBe(20);
     await expectAnsweredWithinDeadlinePlusSlack(harness, 20, "error");
   });
 
@@ -187,11 +230,17 @@ describe("reviews while the API server answers 429", () => {
         return;
       }
       if (seen.url.pathname === "/api/v1/namespaces/shop") {
-        sendJson(res, 200, { metadata: { name: "shop", resourceVersion: "9", annotations: { "linkerd.io/inject": "enabled" } } });
+        sendJson(res, 200, {
+          metadata: { name: "shop", resourceVersion: "9", annotations: { "linkerd.io/inject": "enabled" } },
+        });
         return;
       }
       sendJson(res, 200, {
-        metadata: { name: "web-abc", namespace: "shop", ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }] },
+        metadata: {
+          name: "web-abc",
+          namespace: "shop",
+          ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "web", uid: "d" }],
+        },
       });
       req.resume();
     }, 5000);
@@ -213,7 +262,9 @@ describe("reviews while the API server trickles its answers", () => {
       timers.add(timer);
       res.on("close", () => clearInterval(timer));
     });
-    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(podReview(i, `ns-${i % 4}`, `rs-${i}`))));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => post(podReview(i, `ns-${i % 4}`, `rs-${i}`))),
+    );
     for (const answer of answers) {
       expect(answer.response.allowed).toBe(false);
       expect(answer.response.status?.message).toMatch(/^review deadline \(300 ms\): failed to get namespace "ns-\d": /);

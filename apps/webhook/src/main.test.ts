@@ -23,7 +23,15 @@ interface Answer {
 function post(port: number, ca: string, body: string, agent?: Agent): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "localhost", port, path: "/", method: "POST", ca, agent, headers: { "Content-Type": "application/json" } },
+      {
+        host: "localhost",
+        port,
+        path: "/",
+        method: "POST",
+        ca,
+        agent,
+        headers: { "Content-Type": "application/json" },
+      },
       (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
@@ -75,9 +83,13 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
 async function startWebhook(args: string[] = []): Promise<Webhook> {
   // `pnpm test` builds first (turbo); a bare `vitest run` needs `pnpm build`.
   expect(existsSync(MAIN), `${MAIN} is missing: run pnpm build`).toBe(true);
-  const child = spawn(process.execPath, [MAIN, "--dev", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", ...args], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [MAIN, "--dev", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", ...args],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
@@ -173,7 +185,9 @@ describe("shutdown", () => {
 
     expect(await webhook.exited).toEqual({ code: 0, signal: null });
     const log = webhook.stderr();
-    expect(log).toContain('msg="shutting down: not ready, still serving reviews" signal=SIGTERM shutdownDelaySeconds=10');
+    expect(log).toContain(
+      'msg="shutting down: not ready, still serving reviews" signal=SIGTERM shutdownDelaySeconds=10',
+    );
     expect(log.indexOf("shutting down")).toBeLessThan(log.indexOf("draining in-flight requests"));
   });
 
@@ -198,14 +212,19 @@ describe("version skew", () => {
     const values = join(scratchDir(), "values");
     writeFileSync(values, "linkerdVersion: edge-26.9.1\n");
     const webhook = await startWebhook(["--values", values]);
-    const lines = webhook.stderr().split("\n").filter((l) => l.includes("version skew"));
+    const lines = webhook
+      .stderr()
+      .split("\n")
+      .filter((l) => l.includes("version skew"));
     expect(lines).toEqual([
       expect.stringContaining(
         'level=warn msg="version skew: linkerd-config says Linkerd edge-26.9.1, this webhook implements edge-26.8.3; injecting with the configured values as edge-26.8.3 would" implemented=edge-26.8.3 configured=edge-26.9.1',
       ),
     ]);
     const metrics = await (await fetch(`http://127.0.0.1:${webhook.adminPort}/metrics`)).text();
-    expect(metrics).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.9.1"} 1');
+    expect(metrics).toContain(
+      'proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.9.1"} 1',
+    );
     expect(isInjected(await post(webhook.port, webhook.ca, EXAMPLE))).toBe(true);
   });
 
@@ -213,13 +232,17 @@ describe("version skew", () => {
     const webhook = await startWebhook();
     expect(webhook.stderr()).not.toContain("version skew");
     const metrics = await (await fetch(`http://127.0.0.1:${webhook.adminPort}/metrics`)).text();
-    expect(metrics).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.8.3"} 0');
+    expect(metrics).toContain(
+      'proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.8.3"} 0',
+    );
   });
 
   it("--version names the version, the one implemented and the configured one", () => {
     const values = join(scratchDir(), "values");
     writeFileSync(values, "linkerdVersion: edge-26.9.1\n");
-    const result = spawnSync(process.execPath, [MAIN, "proxy-injector", "--version", `--values=${values}`], { encoding: "utf8" });
+    const result = spawnSync(process.execPath, [MAIN, "proxy-injector", "--version", `--values=${values}`], {
+      encoding: "utf8",
+    });
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/^l5d-injector-webhook \d+\.\d+\.\d+\nimplements Linkerd edge-26\.8\.3\n/);
     expect(result.stdout).toContain(`configuration: ${values}: version skew: linkerd-config says Linkerd edge-26.9.1`);
@@ -255,7 +278,10 @@ describe("start-up failures", () => {
     expect(status).toBe(1);
     const fatal = stderr.split("\n").filter((l) => l.includes('"level":"fatal"'));
     expect(fatal).toHaveLength(1);
-    expect(JSON.parse(fatal[0] as string)).toMatchObject({ code: "ERR_VALUES", msg: expect.stringMatching(/^cannot start: invalid values/) });
+    expect(JSON.parse(fatal[0] as string)).toMatchObject({
+      code: "ERR_VALUES",
+      msg: expect.stringMatching(/^cannot start: invalid values/),
+    });
     expect(stderr.split("\n").filter((l) => l !== "" && !l.startsWith("{"))).toEqual([]);
   });
 
@@ -263,7 +289,9 @@ describe("start-up failures", () => {
     const { status, stderr } = fail(["--values=/nonexistent/values"]);
     expect(status).toBe(1);
     expect(stderr.split("\n").filter((l) => l.includes("level=fatal"))).toEqual([
-      expect.stringContaining(`msg="cannot start: cannot read /nonexistent/values: ENOENT: no such file or directory, open '/nonexistent/values'" code=ERR_READ`),
+      expect.stringContaining(
+        `msg="cannot start: cannot read /nonexistent/values: ENOENT: no such file or directory, open '/nonexistent/values'" code=ERR_READ`,
+      ),
     ]);
     expect(stderr).not.toMatch(/^\s+at /m);
   });

@@ -26,7 +26,9 @@ import { describeStartupError, StartupError } from "./startup-error.js";
 import { compareVersions, describeSkew, formatVersion, type VersionText } from "./version-skew.js";
 import { watchFiles } from "./watch.js";
 
-const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+const { version } = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
 
 async function main(): Promise<void> {
   const parsed = parseFlags(process.argv.slice(2));
@@ -169,7 +171,13 @@ async function main(): Promise<void> {
   });
   ready = true;
   logger.info(
-    { addr: flags.addr, port: webhook.address.port, metricsAddr: flags.metricsAddr, version, linkerdVersion: LINKERD_VERSION },
+    {
+      addr: flags.addr,
+      port: webhook.address.port,
+      metricsAddr: flags.metricsAddr,
+      version,
+      linkerdVersion: LINKERD_VERSION,
+    },
     "listening",
   );
   if (flags.dev) printDevBanner(files, webhook.address.port, admin.address.port);
@@ -236,7 +244,9 @@ async function prepareDev(flags: Flags, logger: Logger): Promise<ServingFiles> {
     );
   }
   if (flags.kubeconfig === undefined) {
-    logger.warn("dev mode: namespace and owner look-ups are off (namespaces count as unannotated, owners are not followed)");
+    logger.warn(
+      "dev mode: namespace and owner look-ups are off (namespaces count as unannotated, owners are not followed)",
+    );
   }
   return files;
 }
@@ -344,7 +354,10 @@ async function readVersionText(flags: Flags): Promise<VersionText> {
     if (valuesText === undefined) return { ...base, configuration: { kind: "not_mounted" } };
     const built = buildSnapshot({ valuesText }, { nativeSidecars: true }, flags.linkerdNamespace);
     if (!built.ok) return { ...base, configuration: { kind: "unreadable", message: built.message } };
-    return { ...base, configuration: { kind: "configured", linkerdVersion: built.snapshot.configuration.values.linkerdVersion } };
+    return {
+      ...base,
+      configuration: { kind: "configured", linkerdVersion: built.snapshot.configuration.values.linkerdVersion },
+    };
   } catch (error) {
     return { ...base, configuration: { kind: "unreadable", message: messageOf(error) } };
   }
@@ -362,10 +375,15 @@ main().catch((error: unknown) => {
   // an unexpected one (a bug) carries its stack, as a field of that line.
   const { message, code, stack } = describeStartupError(error);
   if (fatalLogger !== undefined) {
-    fatalLogger.fatal({ ...(code !== undefined ? { code } : {}), ...(stack !== undefined ? { stack } : {}) }, `cannot start: ${message}`);
+    fatalLogger.fatal(
+      { ...(code !== undefined ? { code } : {}), ...(stack !== undefined ? { stack } : {}) },
+      `cannot start: ${message}`,
+    );
     fatalLogger.flush();
   } else {
-    process.stderr.write(`l5d-injector-webhook: cannot start: ${message}${stack !== undefined ? ` (${JSON.stringify(stack)})` : ""}\n`);
+    process.stderr.write(
+      `l5d-injector-webhook: cannot start: ${message}${stack !== undefined ? ` (${JSON.stringify(stack)})` : ""}\n`,
+    );
   }
   process.exit(1);
 });

@@ -14,7 +14,9 @@ const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = join(APP, "dist", "main.js");
 const EXAMPLE = readFileSync(join(APP, "examples", "admission-review.json"), "utf8");
 /** As deploy/base/deployment.yaml sets it (NODE_OPTIONS). */
-const NODE_OPTIONS = readFileSync(join(APP, "deploy", "base", "deployment.yaml"), "utf8").match(/--max-old-space-size=\d+/)?.[0];
+const NODE_OPTIONS = readFileSync(join(APP, "deploy", "base", "deployment.yaml"), "utf8").match(
+  /--max-old-space-size=\d+/,
+)?.[0];
 const LINUX = existsSync("/proc/self/status");
 
 let child: ChildProcessWithoutNullStreams;
@@ -27,10 +29,17 @@ beforeAll(async () => {
   expect(NODE_OPTIONS).toBeDefined();
   child = spawn(
     process.execPath,
-    [NODE_OPTIONS as string, MAIN, "--dev", "--addr=127.0.0.1:0", "--metrics-addr=127.0.0.1:0", "--log-level=error",
+    [
+      NODE_OPTIONS as string,
+      MAIN,
+      "--dev",
+      "--addr=127.0.0.1:0",
+      "--metrics-addr=127.0.0.1:0",
+      "--log-level=error",
       // This file is about memory: on a busy machine 200 concurrent handshakes and uploads can take longer than the
       // default 10 s, after which they would be cut off (the behaviour server.test.ts covers).
-      "--request-timeout=600"],
+      "--request-timeout=600",
+    ],
     { stdio: ["pipe", "pipe", "pipe"] },
   );
   let stdout = "";
@@ -70,7 +79,15 @@ function post(body: string | Buffer): Promise<Outcome> {
   return new Promise((resolve) => {
     const agent = new Agent({ keepAlive: true });
     const req = request(
-      { host: "localhost", port, path: "/", method: "POST", ca, agent, headers: { "content-type": "application/json" } },
+      {
+        host: "localhost",
+        port,
+        path: "/",
+        method: "POST",
+        ca,
+        agent,
+        headers: { "content-type": "application/json" },
+      },
       (res) => {
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
@@ -94,7 +111,9 @@ async function stillServes(): Promise<void> {
   expect(child.exitCode).toBeNull();
   const answer = await post(EXAMPLE);
   expect(answer).toMatchObject({ status: 200 });
-  expect((JSON.parse((answer as { text: string }).text) as { response: { patchType: string } }).response.patchType).toBe("JSONPatch");
+  expect(
+    (JSON.parse((answer as { text: string }).text) as { response: { patchType: string } }).response.patchType,
+  ).toBe("JSONPatch");
 }
 
 function podOfSize(bytes: number): string {

@@ -48,7 +48,9 @@ describe("webhook metric labels", () => {
   it("keeps config annotation values the injector would use", async () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
-    metrics.countRequest(labels({ "config.linkerd.io/proxy-cpu-request": "100m", "config.linkerd.io/admin-port": "4191" }));
+    metrics.countRequest(
+      labels({ "config.linkerd.io/proxy-cpu-request": "100m", "config.linkerd.io/admin-port": "4191" }),
+    );
     const [sample] = samples(await scrape(registry), REQUESTS);
     expect(sample?.labels).toMatchObject({ proxy_cpu_request: "100m", admin_port: "4191", proxy_cpu_limit: "" });
   });
@@ -137,7 +139,12 @@ describe("webhook metric labels", () => {
     metrics.countRequest(labels({}));
     metrics.countResponse(labels({}), false, "");
     const text = await scrape(registry);
-    expect(Object.keys(samples(text, REQUESTS)[0]?.labels ?? {})).toEqual(["owner_kind", "namespace", "annotation_at", ...CONFIG_LABELS]);
+    expect(Object.keys(samples(text, REQUESTS)[0]?.labels ?? {})).toEqual([
+      "owner_kind",
+      "namespace",
+      "annotation_at",
+      ...CONFIG_LABELS,
+    ]);
     expect(Object.keys(samples(text, RESPONSES)[0]?.labels ?? {})).toEqual([
       "owner_kind",
       "namespace",
@@ -204,7 +211,10 @@ describe("writeMetrics", () => {
     const registry = new Registry();
     const metrics = createMetrics(registry);
     for (let i = 0; i < MAX_SERIES_PER_METRIC + 10; i++) {
-      const review = labels({ "config.linkerd.io/proxy-image": `${i}-${"x".repeat(80)}`, "config.linkerd.io/proxy-log-level": `${i}` });
+      const review = labels({
+        "config.linkerd.io/proxy-image": `${i}-${"x".repeat(80)}`,
+        "config.linkerd.io/proxy-log-level": `${i}`,
+      });
       metrics.countRequest(review);
       metrics.countResponse(review, false, "");
     }

@@ -245,7 +245,10 @@ class BoundedCounter extends Counter<string> {
       this.#series.set(key, this.#newSeries(values, 1));
       return;
     }
-    this.#overflow ??= this.#newSeries(this.#names.map(() => OVERFLOW_LABEL_VALUE), 0);
+    this.#overflow ??= this.#newSeries(
+      this.#names.map(() => OVERFLOW_LABEL_VALUE),
+      0,
+    );
     this.#overflow.count++;
   }
 

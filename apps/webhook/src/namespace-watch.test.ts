@@ -6,7 +6,12 @@ import { sendJson, startStandInApi, until, type SeenRequest, type StandInApi } f
 
 const quiet = { info: () => undefined, warn: () => undefined };
 
-function ns(name: string, resourceVersion: string, annotations: Record<string, string> = {}, labels: Record<string, string> = {}) {
+function ns(
+  name: string,
+  resourceVersion: string,
+  annotations: Record<string, string> = {},
+  labels: Record<string, string> = {},
+) {
   return {
     kind: "PartialObjectMetadata",
     apiVersion: "meta.k8s.io/v1",
@@ -89,14 +94,21 @@ describe("NamespaceWatch", () => {
     expect(watchRequest.url.searchParams.get("resourceVersion")).toBe("10");
     expect(watchRequest.url.searchParams.get("allowWatchBookmarks")).toBe("true");
     expect(watchRequest.headers["accept"]).toMatch(/^application\/json;as=PartialObjectMetadata;g=meta\.k8s\.io;v=v1/);
-    expect(server.requests.find(isList)?.headers["accept"]).toMatch(/^application\/json;as=PartialObjectMetadataList;g=meta\.k8s\.io;v=v1/);
+    expect(server.requests.find(isList)?.headers["accept"]).toMatch(
+      /^application\/json;as=PartialObjectMetadataList;g=meta\.k8s\.io;v=v1/,
+    );
 
     event(stream, "ADDED", ns("b", "11", {}, { team: "shop" }));
     event(stream, "MODIFIED", ns("a", "12", { "linkerd.io/inject": "enabled" }));
     event(stream, "DELETED", ns("c", "13"));
     event(stream, "BOOKMARK", { kind: "PartialObjectMetadata", metadata: { resourceVersion: "20" } });
     await until("the bookmark", () => w.store.resourceVersion === "20");
-    expect(w.store.get("a")).toEqual({ name: "a", resourceVersion: "12", annotations: { "linkerd.io/inject": "enabled" }, labels: {} });
+    expect(w.store.get("a")).toEqual({
+      name: "a",
+      resourceVersion: "12",
+      annotations: { "linkerd.io/inject": "enabled" },
+      labels: {},
+    });
     expect(w.store.get("b")).toEqual({ name: "b", resourceVersion: "11", annotations: {}, labels: { team: "shop" } });
     expect(w.store.get("c")).toBeUndefined();
     expect(w.store.size).toBe(2);
@@ -118,7 +130,11 @@ describe("NamespaceWatch", () => {
   it("lists again when the API says 410 Gone, as a status or as an ERROR event", async () => {
     let watchCount = 0;
     let listCount = 0;
-    const lists = [list("10", [ns("a", "5")]), list("30", [ns("a", "25", { v: "relisted" })]), list("40", [ns("a", "35", { v: "again" })])];
+    const lists = [
+      list("10", [ns("a", "5")]),
+      list("30", [ns("a", "25", { v: "relisted" })]),
+      list("40", [ns("a", "35", { v: "again" })]),
+    ];
     api = await startStandInApi((_req, res, seen) => {
       if (!isWatch(seen)) {
         sendJson(res, 200, lists[Math.min(listCount++, lists.length - 1)]);
@@ -126,10 +142,20 @@ describe("NamespaceWatch", () => {
       }
       watchCount++;
       if (watchCount === 1) {
-        sendJson(res, 410, { kind: "Status", code: 410, reason: "Expired", message: "too old resource version: 10 (20)" });
+        sendJson(res, 410, {
+          kind: "Status",
+          code: 410,
+          reason: "Expired",
+          message: "too old resource version: 10 (20)",
+        });
       } else if (watchCount === 2) {
         res.writeHead(200, { "content-type": "application/json" });
-        event(res, "ERROR", { kind: "Status", code: 410, reason: "Expired", message: "too old resource version: 30 (31)" });
+        event(res, "ERROR", {
+          kind: "Status",
+          code: 410,
+          reason: "Expired",
+          message: "too old resource version: 30 (31)",
+        });
       } else {
         res.writeHead(200, { "content-type": "application/json" });
         res.flushHeaders();
@@ -173,7 +199,12 @@ describe("NamespaceWatch", () => {
         return;
       }
       attempts++;
-      if (attempts < 3) sendJson(res, 403, { kind: "Status", code: 403, message: 'namespaces is forbidden: cannot list resource "namespaces"' });
+      if (attempts < 3)
+        sendJson(res, 403, {
+          kind: "Status",
+          code: 403,
+          message: 'namespaces is forbidden: cannot list resource "namespaces"',
+        });
       else sendJson(res, 200, list("10", [ns("a", "5")]));
     });
     const warnings: string[] = [];
@@ -193,7 +224,10 @@ describe("NamespaceWatch", () => {
 
   it("lists again once the resync period has passed", async () => {
     let now = 0;
-    const { api: server, watches } = await standIn([list("10", [ns("a", "5")]), list("50", [ns("a", "45", { v: "resynced" })])]);
+    const { api: server, watches } = await standIn([
+      list("10", [ns("a", "5")]),
+      list("50", [ns("a", "45", { v: "resynced" })]),
+    ]);
     const w = start(server, { now: () => now, resyncMs: 60_000 });
     const first = await until("the first watch", () => watches[0]);
     // The server is asked to end the watch when the resync is due.
@@ -218,7 +252,12 @@ describe("NamespaceWatch", () => {
       }
       sendJson(res, 200, pages[seen.url.searchParams.get("continue") ?? ""]);
     });
-    watch = new NamespaceWatch({ api: createKubeApi({ server: api.url }), log: quiet, now: () => performance.now(), pageSize: 2 });
+    watch = new NamespaceWatch({
+      api: createKubeApi({ server: api.url }),
+      log: quiet,
+      now: () => performance.now(),
+      pageSize: 2,
+    });
     watch.start();
     await watch.whenSynced(20_000);
     expect(watch.store.size).toBe(5);

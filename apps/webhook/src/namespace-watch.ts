@@ -57,7 +57,8 @@ export class NamespaceStore implements NamespaceSource {
 
   /** One watch event. A copy older than the one held (a direct read got ahead of the watch) is not applied. */
   apply(type: string, object: ObjectMeta): void {
-    if (object.resourceVersion !== undefined && object.resourceVersion !== "") this.resourceVersion = object.resourceVersion;
+    if (object.resourceVersion !== undefined && object.resourceVersion !== "")
+      this.resourceVersion = object.resourceVersion;
     if (type === "BOOKMARK" || object.name === "") return;
     if (type === "DELETED") {
       this.#items.delete(object.name);
@@ -183,7 +184,10 @@ export class NamespaceWatch {
         }
         const end = await this.#watch(resyncMs);
         if (end.kind === "gone") {
-          log.info({ resourceVersion: this.store.resourceVersion }, "namespace watch expired (410 Gone); listing again");
+          log.info(
+            { resourceVersion: this.store.resourceVersion },
+            "namespace watch expired (410 Gone); listing again",
+          );
           relist = true;
           failures = 0;
           continue;
@@ -237,13 +241,15 @@ export class NamespaceWatch {
       // An expired continue token: the list must start over.
       if (res.status === 410) throw new Gone(`listing namespaces: ${describeFailure(res)}`);
       if (res.status !== 200) {
-        const hint = res.status === 403 ? " (the ClusterRole needs list and watch on namespaces: deploy/base/rbac.yaml)" : "";
+        const hint =
+          res.status === 403 ? " (the ClusterRole needs list and watch on namespaces: deploy/base/rbac.yaml)" : "";
         throw new Error(`cannot list namespaces: ${describeFailure(res)}${hint}`);
       }
       const body = isRecord(res.body) ? res.body : {};
       const meta = isRecord(body["metadata"]) ? body["metadata"] : {};
       // Every page of one list is the same snapshot: the first page's resourceVersion is the list's.
-      if (listResourceVersion === "" && typeof meta["resourceVersion"] === "string") listResourceVersion = meta["resourceVersion"];
+      if (listResourceVersion === "" && typeof meta["resourceVersion"] === "string")
+        listResourceVersion = meta["resourceVersion"];
       token = typeof meta["continue"] === "string" ? meta["continue"] : "";
       for (const item of Array.isArray(body["items"]) ? body["items"] : []) {
         const parsed = readNamespace(item);
@@ -294,11 +300,13 @@ export class NamespaceWatch {
               return { kind: "gone" };
             }
           }
-          if (pending.length > MAX_LINE_BYTES) throw new Error("a namespace watch event over 4 MiB: dropping the stream");
+          if (pending.length > MAX_LINE_BYTES)
+            throw new Error("a namespace watch event over 4 MiB: dropping the stream");
         }
       } catch (error) {
         // The guard ending a silent stream is a normal end, not a failure.
-        if (guard.signal.aborted && !this.#stop.signal.aborted) return { kind: "closed", events, durationMs: now() - started };
+        if (guard.signal.aborted && !this.#stop.signal.aborted)
+          return { kind: "closed", events, durationMs: now() - started };
         throw error;
       }
       return { kind: "closed", events, durationMs: now() - started };
@@ -320,7 +328,9 @@ export class NamespaceWatch {
     if (type === "ERROR") {
       const status = isRecord(object) ? object : {};
       if (status["code"] === 410) return "gone";
-      throw new Error(`the namespace watch reported an error: ${describeFailure({ status: Number(status["code"] ?? 0), body: status })}`);
+      throw new Error(
+        `the namespace watch reported an error: ${describeFailure({ status: Number(status["code"] ?? 0), body: status })}`,
+      );
     }
     const parsed = readNamespace(object);
     if (parsed !== undefined) this.store.apply(type, parsed);

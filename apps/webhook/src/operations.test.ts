@@ -59,7 +59,11 @@ describe("shouldReview", () => {
   );
 
   it("does not review a request without an operation (the API server always sends one)", () => {
-    expect(shouldReview({ uid: "u" })).toEqual({ review: false, reason: "operation_not_create", detail: "operation (none)" });
+    expect(shouldReview({ uid: "u" })).toEqual({
+      review: false,
+      reason: "operation_not_create",
+      detail: "operation (none)",
+    });
   });
 
   it("does not review a CREATE of a subresource even when its object is a Pod", () => {

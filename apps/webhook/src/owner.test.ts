@@ -26,7 +26,11 @@ describe("resolveOwner (Linkerd's GetOwnerKindAndName)", () => {
     ["a ReplicaSet of a Deployment", [ref("ReplicaSet", "rs-of-deploy")], { kind: "deployment", name: "web" }],
     // Only job/statefulset/daemonset/deployment are taken as a ReplicaSet's parent.
     ["a ReplicaSet of a CRD", [ref("ReplicaSet", "rs-of-crd")], { kind: "replicaset", name: "rs-of-crd" }],
-    ["a ReplicaSet with two owners", [ref("ReplicaSet", "rs-two-owners")], { kind: "replicaset", name: "rs-two-owners" }],
+    [
+      "a ReplicaSet with two owners",
+      [ref("ReplicaSet", "rs-two-owners")],
+      { kind: "replicaset", name: "rs-two-owners" },
+    ],
     ["an orphaned ReplicaSet", [ref("ReplicaSet", "rs-orphan")], { kind: "replicaset", name: "rs-orphan" }],
     ["a missing ReplicaSet", [ref("ReplicaSet", "gone")], { kind: "replicaset", name: "gone" }],
     ["a Job of a CronJob", [ref("Job", "job-of-cron")], { kind: "cronjob", name: "nightly" }],
@@ -39,25 +43,50 @@ describe("resolveOwner (Linkerd's GetOwnerKindAndName)", () => {
   });
 
   it("points events at the resolved owner with its uid", async () => {
-    const owner = await resolveOwner({ name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] }, "ns", lookups);
-    expect(owner.parent).toEqual({ apiVersion: "v1", kind: "Deployment", name: "web", namespace: "ns", uid: "web-uid" });
+    const owner = await resolveOwner(
+      { name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] },
+      "ns",
+      lookups,
+    );
+    expect(owner.parent).toEqual({
+      apiVersion: "v1",
+      kind: "Deployment",
+      name: "web",
+      namespace: "ns",
+      uid: "web-uid",
+    });
   });
 
   it("reports an owner that cannot be read, with the failure's reason, instead of throwing", async () => {
     const failing = {
       ...lookups,
-      replicaSet: () => Promise.reject(new LookupError("unreachable", "failed to get replicaset ns/rs-of-deploy: connect ECONNREFUSED")),
+      replicaSet: () =>
+        Promise.reject(
+          new LookupError("unreachable", "failed to get replicaset ns/rs-of-deploy: connect ECONNREFUSED"),
+        ),
     };
-    const owner = await resolveOwner({ name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] }, "ns", failing);
+    const owner = await resolveOwner(
+      { name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] },
+      "ns",
+      failing,
+    );
     expect(owner).toMatchObject({
       kind: "replicaset",
       name: "rs-of-deploy",
-      lookupError: { reason: "unreachable", ownerKind: "replicaset", message: "failed to get replicaset ns/rs-of-deploy: connect ECONNREFUSED" },
+      lookupError: {
+        reason: "unreachable",
+        ownerKind: "replicaset",
+        message: "failed to get replicaset ns/rs-of-deploy: connect ECONNREFUSED",
+      },
     });
   });
 
   it("falls back to the direct parent without look-ups", async () => {
-    const owner = await resolveOwner({ name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] }, "ns", undefined);
+    const owner = await resolveOwner(
+      { name: "p", ownerReferences: [ref("ReplicaSet", "rs-of-deploy")] },
+      "ns",
+      undefined,
+    );
     expect(owner).toMatchObject({ kind: "replicaset", name: "rs-of-deploy" });
   });
 

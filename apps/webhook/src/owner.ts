@@ -37,7 +37,8 @@ export async function resolveOwner(
 ): Promise<ResolvedOwner> {
   const direct = directOwner(podMeta, namespace);
   const parent = podMeta.ownerReferences.length === 1 ? (podMeta.ownerReferences[0] as OwnerReference) : undefined;
-  if (parent === undefined || lookups === undefined || (parent.kind !== "Job" && parent.kind !== "ReplicaSet")) return direct;
+  if (parent === undefined || lookups === undefined || (parent.kind !== "Job" && parent.kind !== "ReplicaSet"))
+    return direct;
 
   let meta: ObjectMeta | null;
   try {

@@ -13,7 +13,9 @@ function podRequest(): AdmissionRequest {
       metadata: {
         generateName: "web-abc-",
         namespace: "shop",
-        ownerReferences: [{ apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-abc", uid: "rs-uid", controller: true }],
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-abc", uid: "rs-uid", controller: true },
+        ],
       },
       spec: { containers: [{ name: "web", image: "ghcr.io/example/web:1" }] },
     },
@@ -32,7 +34,9 @@ describe("the review deadline", () => {
     const result = await reviewRequest(podRequest(), harness.deps);
     expect(result.response).toMatchObject({
       allowed: false,
-      status: { message: 'review deadline (50 ms): failed to get namespace "shop": no answer from the Kubernetes API in time' },
+      status: {
+        message: 'review deadline (50 ms): failed to get namespace "shop": no answer from the Kubernetes API in time',
+      },
     });
     expect(result.notes).toEqual([
       "owner look-up failed (deadline_exceeded), injecting without an owner label: no answer from the Kubernetes API in time",

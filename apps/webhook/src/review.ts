@@ -9,7 +9,13 @@ import {
 } from "@l5d-injector/injector-core";
 import type { AdmissionRequest, AdmissionResponse } from "./admission.js";
 import { abortable, startDeadline } from "./deadline.js";
-import { describeLookupFailure, LookupError, type EventRecorder, type KubeLookups, type OwnerReference } from "./kube.js";
+import {
+  describeLookupFailure,
+  LookupError,
+  type EventRecorder,
+  type KubeLookups,
+  type OwnerReference,
+} from "./kube.js";
 import type { ReviewLabels, ReviewOutcome, WebhookMetrics } from "./metrics.js";
 import { directOwner, readOwnerReferences, resolveOwner, type ResolvedOwner } from "./owner.js";
 
@@ -141,7 +147,8 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
     }
   }
 
-  const coreOwner = owner !== undefined && owner.lookupError === undefined ? { kind: owner.kind, name: owner.name } : undefined;
+  const coreOwner =
+    owner !== undefined && owner.lookupError === undefined ? { kind: owner.kind, name: owner.name } : undefined;
 
   const ownAnnotations = stringMap(meta["annotations"]);
   const labels: ReviewLabels = {

@@ -156,7 +156,10 @@ describe("serving certificate", () => {
     await rename(`${keyFile}.new`, keyFile);
     await rename(`${certFile}.new`, certFile);
 
-    const after = await waitFor(() => peerCertificate(port), (c) => c.fingerprint256 !== before.fingerprint256);
+    const after = await waitFor(
+      () => peerCertificate(port),
+      (c) => c.fingerprint256 !== before.fingerprint256,
+    );
     expect(after.issuer.CN).toBe("l5d-injector webhook CA b-");
     expect(after.fingerprint256).not.toBe(before.fingerprint256);
   });
@@ -200,7 +203,13 @@ describe("serving certificate", () => {
   ] as const)("refuses %s: TLS 1.3 only, as Linkerd", async (_name, maxVersion) => {
     const { server } = await serve();
     const old = new Promise<string>((resolve) => {
-      const s = connect({ host: "127.0.0.1", port: server.address.port, rejectUnauthorized: false, maxVersion, minVersion: "TLSv1" });
+      const s = connect({
+        host: "127.0.0.1",
+        port: server.address.port,
+        rejectUnauthorized: false,
+        maxVersion,
+        minVersion: "TLSv1",
+      });
       s.on("secureConnect", () => resolve("connected"));
       s.on("error", (e) => resolve(e.message));
     });
@@ -283,8 +292,12 @@ describe("connection cap", () => {
     const other = await tlsConnection(port);
     const newest = await tlsConnection(port);
     expect(await closedWithin(oldest, 20_000)).toBe(true);
-    expect(await rawRequest(newest, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 OK/);
-    expect(await rawRequest(other, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(await rawRequest(newest, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 200 OK/,
+    );
+    expect(await rawRequest(other, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")).toMatch(
+      /^HTTP\/1\.1 200 OK/,
+    );
   });
 
   it("refuses a new connection when every connection is busy, and serves the busy ones", async () => {
@@ -344,11 +357,14 @@ describe("draining", () => {
     const { server } = await serve(300);
     const port = server.address.port;
     const inflight = new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest({ host: "127.0.0.1", port, path: "/", method: "POST", rejectUnauthorized: false }, (res) => {
-        let body = "";
-        res.on("data", (d: Buffer) => (body += d.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = httpsRequest(
+        { host: "127.0.0.1", port, path: "/", method: "POST", rejectUnauthorized: false },
+        (res) => {
+          let body = "";
+          res.on("data", (d: Buffer) => (body += d.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on("error", reject);
       req.end("{}");
     });

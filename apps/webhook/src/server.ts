@@ -183,7 +183,11 @@ async function readPair(certFile: string, keyFile: string): Promise<{ cert: Buff
 function describeCert(pem: Buffer): Record<string, string> {
   try {
     const cert = new X509Certificate(pem);
-    return { subject: cert.subject.replaceAll("\n", ", "), notAfter: cert.validTo, fingerprint256: cert.fingerprint256 };
+    return {
+      subject: cert.subject.replaceAll("\n", ", "),
+      notAfter: cert.validTo,
+      fingerprint256: cert.fingerprint256,
+    };
   } catch {
     return {};
   }

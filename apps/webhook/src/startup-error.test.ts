@@ -10,8 +10,14 @@ describe("describeStartupError", () => {
   });
 
   it("gives a system error (a missing file, a taken port) its message and errno code, without a stack", () => {
-    const error = Object.assign(new Error("ENOENT: no such file or directory, open '/tls.crt'"), { code: "ENOENT", syscall: "open" });
-    expect(describeStartupError(error)).toEqual({ message: "ENOENT: no such file or directory, open '/tls.crt'", code: "ENOENT" });
+    const error = Object.assign(new Error("ENOENT: no such file or directory, open '/tls.crt'"), {
+      code: "ENOENT",
+      syscall: "open",
+    });
+    expect(describeStartupError(error)).toEqual({
+      message: "ENOENT: no such file or directory, open '/tls.crt'",
+      code: "ENOENT",
+    });
   });
 
   it("keeps the stack of an unexpected error, which a bug report needs", () => {

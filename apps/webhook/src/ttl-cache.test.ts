@@ -30,7 +30,11 @@ describe("TtlCache", () => {
     const cache = new TtlCache<number>({ maxEntries: 10, ttlMs: 1000, now: () => 0 });
     let loads = 0;
     const load = () => new Promise<number>((resolve) => setTimeout(() => resolve(++loads), 5));
-    const values = await Promise.all([cache.getOrLoad("k", load), cache.getOrLoad("k", load), cache.getOrLoad("k", load)]);
+    const values = await Promise.all([
+      cache.getOrLoad("k", load),
+      cache.getOrLoad("k", load),
+      cache.getOrLoad("k", load),
+    ]);
     expect(values).toEqual([1, 1, 1]);
     expect(loads).toBe(1);
     await expect(cache.getOrLoad("bad", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
@@ -54,9 +58,9 @@ describe("TtlCache", () => {
     const plain = new TtlCache<string>({ maxEntries: 10, ttlMs: 100, now: () => now });
     plain.set("k", "old");
     now = 400;
-    await expect(plain.getOrLoad("k", () => Promise.reject(new Error("API down")), { onStale: () => undefined })).rejects.toThrow(
-      "API down",
-    );
+    await expect(
+      plain.getOrLoad("k", () => Promise.reject(new Error("API down")), { onStale: () => undefined }),
+    ).rejects.toThrow("API down");
   });
 
   it("lets a waiter leave at its deadline without cancelling the load for the others", async () => {
@@ -101,4 +105,3 @@ describe("TtlCache", () => {
     expect(cache.size).toBe(100);
   });
 });
-

@@ -5,7 +5,11 @@ import { compareVersions, describeSkew, formatVersion } from "./version-skew.js"
 
 describe("compareVersions", () => {
   it("finds no skew when the configuration says the implemented version, or says none", () => {
-    expect(compareVersions("edge-26.8.3", "edge-26.8.3")).toEqual({ implemented: "edge-26.8.3", configured: "edge-26.8.3", skew: false });
+    expect(compareVersions("edge-26.8.3", "edge-26.8.3")).toEqual({
+      implemented: "edge-26.8.3",
+      configured: "edge-26.8.3",
+      skew: false,
+    });
     expect(compareVersions("edge-26.8.3", undefined).skew).toBe(false);
     expect(compareVersions("edge-26.8.3", " ").skew).toBe(false);
   });
@@ -32,7 +36,9 @@ describe("formatVersion", () => {
     expect(formatVersion({ ...base, configuration: { kind: "not_mounted" } })).toContain(
       "configuration: /v not mounted: Linkerd's built-in values (edge-26.8.3)",
     );
-    expect(formatVersion({ ...base, configuration: { kind: "unreadable", message: "EACCES" } })).toContain("configuration: /v: EACCES");
+    expect(formatVersion({ ...base, configuration: { kind: "unreadable", message: "EACCES" } })).toContain(
+      "configuration: /v: EACCES",
+    );
   });
 });
 
@@ -41,7 +47,9 @@ describe("proxy_inject_linkerd_version_skew", () => {
     const registry = new Registry();
     const gauge = createVersionSkewGauge(registry);
     gauge.set("edge-26.8.3", "edge-26.9.1");
-    expect(await registry.metrics()).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.9.1"} 1');
+    expect(await registry.metrics()).toContain(
+      'proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.9.1"} 1',
+    );
     gauge.set("edge-26.8.3", "edge-26.8.3");
     const text = await registry.metrics();
     expect(text).toContain('proxy_inject_linkerd_version_skew{implemented="edge-26.8.3",configured="edge-26.8.3"} 0');

@@ -13,7 +13,8 @@ export interface VersionSkew {
 }
 
 export function compareVersions(implemented: string, configured: string | null | undefined): VersionSkew {
-  const effective = configured === undefined || configured === null || configured.trim() === "" ? implemented : configured.trim();
+  const effective =
+    configured === undefined || configured === null || configured.trim() === "" ? implemented : configured.trim();
   return { implemented, configured: effective, skew: effective !== implemented };
 }
 
@@ -44,7 +45,9 @@ export function formatVersion(text: VersionText): string {
   } else if (configuration.kind === "unreadable") {
     lines.push(`configuration: ${text.valuesPath}: ${configuration.message}`);
   } else {
-    lines.push(`configuration: ${text.valuesPath}: ${describeSkew(compareVersions(text.implemented, configuration.linkerdVersion))}`);
+    lines.push(
+      `configuration: ${text.valuesPath}: ${describeSkew(compareVersions(text.implemented, configuration.linkerdVersion))}`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -14,7 +14,11 @@ export interface WatchOptions {
  * Kubernetes updates mounted Secrets and ConfigMaps by replacing a symlink, which a watch on the old file never
  * sees. `onChange` must itself compare contents; it is also called on a timer.
  */
-export function watchFiles(paths: readonly string[], onChange: () => void, options: WatchOptions = {}): { close(): void } {
+export function watchFiles(
+  paths: readonly string[],
+  onChange: () => void,
+  options: WatchOptions = {},
+): { close(): void } {
   const debounceMs = options.debounceMs ?? 100;
   const watchers: FSWatcher[] = [];
   let timer: NodeJS.Timeout | undefined;

@@ -112,14 +112,16 @@ beforeAll(async () => {
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   webhook.stderr?.on("data", (d: Buffer) => (webhookLog += d.toString()));
-  await eventually(() => fetch(`http://127.0.0.1:${admin}/ready`).then((r) => r.status), (s) => s === 200);
+  await eventually(
+    () => fetch(`http://127.0.0.1:${admin}/ready`).then((r) => r.status),
+    (s) => s === 200,
+  );
 
   // The deploy's webhook configuration, pointed at the loopback webhook instead of the in-cluster Service.
-  const mwc = (await readFile(join(APP, "deploy", "base", "mutating-webhook-configuration.yaml"), "utf8"))
-    .replace(
-      /clientConfig:\n\s+service:\n(?:\s+\w+: .*\n)+/,
-      `clientConfig:\n    url: https://127.0.0.1:${port}/\n    caBundle: ${Buffer.from(serving.caPem).toString("base64")}\n`,
-    );
+  const mwc = (await readFile(join(APP, "deploy", "base", "mutating-webhook-configuration.yaml"), "utf8")).replace(
+    /clientConfig:\n\s+service:\n(?:\s+\w+: .*\n)+/,
+    `clientConfig:\n    url: https://127.0.0.1:${port}/\n    caBundle: ${Buffer.from(serving.caPem).toString("base64")}\n`,
+  );
   expect(mwc).toContain(`url: https://127.0.0.1:${port}/`);
   await kubectlApply(mwc);
 }, 900_000);
@@ -163,7 +165,10 @@ spec:
     const pods = await eventually(
       async () =>
         JSON.parse(await kubectl("-n", "shop", "get", "pods", "-l", "app=web", "-o", "json")) as {
-          items: { metadata: { labels: Record<string, string>; annotations: Record<string, string> }; spec: { containers: { name: string }[]; initContainers?: { name: string }[] } }[];
+          items: {
+            metadata: { labels: Record<string, string>; annotations: Record<string, string> };
+            spec: { containers: { name: string }[]; initContainers?: { name: string }[] };
+          }[];
         },
       (list) => list.items.length === 3,
     );
@@ -177,7 +182,9 @@ spec:
     // One Event on the Deployment, counted once per pod.
     const events = await eventually(
       async () =>
-        JSON.parse(await kubectl("-n", "shop", "get", "events", "--field-selector", "reason=Injected", "-o", "json")) as {
+        JSON.parse(
+          await kubectl("-n", "shop", "get", "events", "--field-selector", "reason=Injected", "-o", "json"),
+        ) as {
           items: { involvedObject: { kind: string; name: string }; count: number; source: { component: string } }[];
         },
       (list) => list.items.reduce((n, e) => n + e.count, 0) === 3,
@@ -207,6 +214,8 @@ spec:
     expect(out).toContain("poddisruptionbudget.policy/l5d-proxy-injector created (server dry run)");
     expect(out).toContain("networkpolicy.networking.k8s.io/l5d-proxy-injector created (server dry run)");
     // Applied for real above (with a loopback URL), so the dry run reconfigures it.
-    expect(out).toMatch(/mutatingwebhookconfiguration\.admissionregistration\.k8s\.io\/l5d-proxy-injector-webhook-config (created|configured) \(server dry run\)/);
+    expect(out).toMatch(
+      /mutatingwebhookconfiguration\.admissionregistration\.k8s\.io\/l5d-proxy-injector-webhook-config (created|configured) \(server dry run\)/,
+    );
   });
 });

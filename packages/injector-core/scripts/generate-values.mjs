@@ -123,7 +123,7 @@ export function generateValuesModule(yamlText) {
     " * The free-form parts of the values: any key, replaced whole by a values layer. `depth` levels of maps lead to the",
     " * leaves; `leaf` is what a leaf holds.",
     " */",
-    "export const FREE_FORM: Readonly<Record<string, { readonly depth: number; readonly leaf: \"string\" | \"any\" }>> = {",
+    'export const FREE_FORM: Readonly<Record<string, { readonly depth: number; readonly leaf: "string" | "any" }>> = {',
     ...Object.entries(FREE_FORM).map(
       ([path, { depth, leaf }]) => `  ${JSON.stringify(path)}: { depth: ${depth}, leaf: ${JSON.stringify(leaf)} },`,
     ),
@@ -145,7 +145,8 @@ function typeOf(value, path, indent) {
   if (typeof value === "object") {
     const pad = "  ".repeat(indent + 1);
     const fields = Object.entries(value).map(
-      ([key, child]) => `${pad}${propertyName(key)}: ${typeOf(child, path === "" ? key : `${path}.${key}`, indent + 1)};`,
+      ([key, child]) =>
+        `${pad}${propertyName(key)}: ${typeOf(child, path === "" ? key : `${path}.${key}`, indent + 1)};`,
     );
     return `{\n${fields.join("\n")}\n${"  ".repeat(indent)}}`;
   }

@@ -27,7 +27,10 @@ type Path = readonly (string | number)[];
  * });
  * if (r.ok && r.reports[0]?.injectable) r.patch; // JSON Patch, in Linkerd's op order
  */
-export function injectAdmission<T extends KubeObjectLike | JsonValue>(object: T, options: AdmissionOptions): TransformResult<T> {
+export function injectAdmission<T extends KubeObjectLike | JsonValue>(
+  object: T,
+  options: AdmissionOptions,
+): TransformResult<T> {
   return transformEach(object, (item, root) => admitOne(item, root, options));
 }
 
@@ -39,7 +42,9 @@ function admitOne(input: JsonValue, root: Path, options: AdmissionOptions): Tran
     namespaceAnnotations: options.namespaceAnnotations ?? {},
   });
   const effect: Effect =
-    workload.kind === "pod" && decision.injectable ? injectPod(workload, options, root) : annotateOpaquePorts(workload, options, root);
+    workload.kind === "pod" && decision.injectable
+      ? injectPod(workload, options, root)
+      : annotateOpaquePorts(workload, options, root);
   return { workload, decision, effect };
 }
 
@@ -57,7 +62,9 @@ function injectPod(workload: Workload, options: AdmissionOptions, root: Path): E
     const ports = defaultOpaquePorts(options.configuration, exposedPorts(workload.podSpec));
     if (ports !== "") added[A.opaquePorts] = ports;
   }
-  const envLayers = [namespaceAnnotations[A.additionalEnv], own[A.additionalEnv]].filter((x): x is string => x !== undefined);
+  const envLayers = [namespaceAnnotations[A.additionalEnv], own[A.additionalEnv]].filter(
+    (x): x is string => x !== undefined,
+  );
   const ownerKind = options.owner?.kind.toLowerCase() ?? "";
   const owner = OWNER_LABEL_KINDS.has(ownerKind) ? { kind: ownerKind, name: options.owner?.name ?? "" } : undefined;
   return fullInjection(workload, options.configuration, root, {

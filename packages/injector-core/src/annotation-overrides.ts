@@ -65,7 +65,11 @@ export function applyOverrides(
  * Values changed path by path without touching `base`: the maps along a changed path are copied once, the rest is
  * shared. Most pods change nothing, and keep the base values and what was prepared from them.
  */
-function copyOnWrite(base: Values): { set: (path: ValuePath, value: JsonValue) => void; values: () => Values; changed: () => boolean } {
+function copyOnWrite(base: Values): {
+  set: (path: ValuePath, value: JsonValue) => void;
+  values: () => Values;
+  changed: () => boolean;
+} {
   const fresh = new WeakSet<JsonObject>();
   let values: JsonObject | undefined;
   const set = (path: ValuePath, value: JsonValue) => {

@@ -4,7 +4,16 @@ import type { JsonValue } from "./types.js";
 
 describe("canonicalRemovals", () => {
   it("drops null and empty container resources, as Linkerd's typed output leaves them out", () => {
-    const pod = { kind: "Pod", spec: { containers: [{ name: "a", resources: {} }, { name: "b", resources: null }, { name: "c", resources: { limits: { cpu: "1" } } }] } };
+    const pod = {
+      kind: "Pod",
+      spec: {
+        containers: [
+          { name: "a", resources: {} },
+          { name: "b", resources: null },
+          { name: "c", resources: { limits: { cpu: "1" } } },
+        ],
+      },
+    };
     expect(canonicalRemovals(pod)).toEqual([
       { op: "remove", path: "/spec/containers/0/resources" },
       { op: "remove", path: "/spec/containers/1/resources" },
@@ -17,7 +26,17 @@ describe("canonicalRemovals", () => {
       spec: {
         hostNetwork: false,
         hostPID: true,
-        containers: [{ name: "a", tty: false, resources: null, env: [{ name: "A", value: "" }, { name: "B", value: "b" }] }],
+        containers: [
+          {
+            name: "a",
+            tty: false,
+            resources: null,
+            env: [
+              { name: "A", value: "" },
+              { name: "B", value: "b" },
+            ],
+          },
+        ],
       },
     };
     expect(canonicalRemovals(pod)).toEqual([
@@ -31,7 +50,10 @@ describe("canonicalRemovals", () => {
   it("names each entry of a list by its own place, even when two entries are one object (a YAML alias)", () => {
     const empty = { name: "A", value: "" };
     const mount = { name: "m", mountPath: "/m", readOnly: false };
-    const pod = { kind: "Pod", spec: { containers: [{ name: "a", env: [empty, empty], volumeMounts: [mount, mount] }] } } as JsonValue;
+    const pod = {
+      kind: "Pod",
+      spec: { containers: [{ name: "a", env: [empty, empty], volumeMounts: [mount, mount] }] },
+    } as JsonValue;
     expect(canonicalRemovals(pod).map((op) => op.path)).toEqual([
       "/spec/containers/0/env/0/value",
       "/spec/containers/0/env/1/value",

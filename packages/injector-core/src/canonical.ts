@@ -44,7 +44,8 @@ function removalsOf(object: JsonValue, root: readonly (string | number)[]): Patc
       for (const key of CONTAINER_FALSE) drop(c, at, key, false);
       drop(c, at, "resources", null);
       // An empty `resources` map is Go's zero ResourceRequirements, which Linkerd's output leaves out.
-      if (isObject(c["resources"]) && Object.keys(c["resources"]).length === 0) ops.push({ op: "remove", path: pointer(...at, "resources") });
+      if (isObject(c["resources"]) && Object.keys(c["resources"]).length === 0)
+        ops.push({ op: "remove", path: pointer(...at, "resources") });
       // By index: the pointer names each entry's place in the list, and objects() would lose it.
       const within = (list: string, key: string, zero: JsonValue) => {
         const items = c[list];

@@ -16,7 +16,9 @@ const deployment = {
 };
 
 function withAnnotations(annotations: Record<string, string>) {
-  const copy = structuredClone(deployment) as typeof deployment & { spec: { template: { metadata: { annotations?: object } } } };
+  const copy = structuredClone(deployment) as typeof deployment & {
+    spec: { template: { metadata: { annotations?: object } } };
+  };
   copy.spec.template.metadata.annotations = annotations;
   return copy;
 }
@@ -80,7 +82,13 @@ describe("prepareConfiguration", () => {
     expect(injectManifest(deployment, { configuration, mode: "annotations" }).ok).toBe(true);
     expect(injectManifest(deployment, { configuration, mode: "full" })).toMatchObject({
       ok: false,
-      issues: [{ code: "render_failed", path: ["identityTrustAnchorsPEM"], message: "Please provide the identity trust anchors" }],
+      issues: [
+        {
+          code: "render_failed",
+          path: ["identityTrustAnchorsPEM"],
+          message: "Please provide the identity trust anchors",
+        },
+      ],
     });
   });
 
@@ -95,19 +103,34 @@ describe("prepareConfiguration", () => {
 
   it("renders the proxy again for a pod whose annotations override settings", () => {
     const configuration = testConfiguration();
-    const result = injectManifest(withAnnotations({ "config.linkerd.io/proxy-log-level": "debug" }), { configuration, mode: "full" });
+    const result = injectManifest(withAnnotations({ "config.linkerd.io/proxy-log-level": "debug" }), {
+      configuration,
+      mode: "full",
+    });
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
-    expect(envValue(added(result.patch, "/initContainers/1"), "LINKERD2_PROXY_LOG")).toBe("debug,[{headers}]=off,[{request}]=off");
+    expect(envValue(added(result.patch, "/initContainers/1"), "LINKERD2_PROXY_LOG")).toBe(
+      "debug,[{headers}]=off,[{request}]=off",
+    );
     const plain = injectManifest(deployment, { configuration, mode: "full" });
     if (!plain.ok) throw new Error(JSON.stringify(plain.issues));
-    expect(envValue(added(plain.patch, "/initContainers/1"), "LINKERD2_PROXY_LOG")).toBe("warn,linkerd=info,hickory=error,[{headers}]=off,[{request}]=off");
+    expect(envValue(added(plain.patch, "/initContainers/1"), "LINKERD2_PROXY_LOG")).toBe(
+      "warn,linkerd=info,hickory=error,[{headers}]=off,[{request}]=off",
+    );
   });
 
   it("gives two configurations in one process their own trust anchors", () => {
-    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "p", image: "p" }] } };
+    const pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [{ name: "p", image: "p" }] },
+    };
     const options = { namespace: "shop", namespaceAnnotations: { "linkerd.io/inject": "enabled" } };
     const hashes = ["a", "b"].map((pem) => {
-      const result = injectAdmission(pod, { ...options, configuration: testConfiguration({ identityTrustAnchorsPEM: pem }) });
+      const result = injectAdmission(pod, {
+        ...options,
+        configuration: testConfiguration({ identityTrustAnchorsPEM: pem }),
+      });
       return result.ok ? added(result.patch, "/linkerd.io~1trust-root-sha256") : undefined;
     });
     expect(hashes).toEqual([sha256Hex("a"), sha256Hex("b")]);

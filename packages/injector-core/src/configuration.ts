@@ -61,13 +61,20 @@ export type ConfigurationResult = { ok: true; configuration: Configuration } | {
  * const prepared = prepareConfiguration(values.values, { linkerdNamespace: "linkerd" });
  * if (prepared.ok) injectManifest(deployment, { configuration: prepared.configuration, mode: "full" });
  */
-export function prepareConfiguration(values: Readonly<Values>, options: ConfigurationOptions = {}): ConfigurationResult {
+export function prepareConfiguration(
+  values: Readonly<Values>,
+  options: ConfigurationOptions = {},
+): ConfigurationResult {
   // Merging over the defaults checks every known key's type; values that came from resolveValues come out equal.
   const checked = resolveValues([values]);
   if (!checked.ok) return checked;
   const own = checked.values;
   const linkerdNamespace = options.linkerdNamespace ?? "linkerd";
-  const facts = { linkerdNamespace, clusterNetworks: parseNetworks(readString(own, "clusterNetworks")), proxyParams: proxyParams(own) };
+  const facts = {
+    linkerdNamespace,
+    clusterNetworks: parseNetworks(readString(own, "clusterNetworks")),
+    proxyParams: proxyParams(own),
+  };
   const prepared: Prepared = {
     trustRootSha256: sha256Hex(readString(own, "identityTrustAnchorsPEM")),
     clusterNetworks: facts.clusterNetworks,

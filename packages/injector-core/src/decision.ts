@@ -46,7 +46,8 @@ export function decide(workload: Workload, input: DecisionInput): Decision {
   const spec = workload.podSpec;
   const hostNetwork = hasTemplate && spec["hostNetwork"] === true;
   const sidecar = hasTemplate && hasExistingSidecar(workload);
-  const udp = hasTemplate && objects(spec["containers"]).some((c) => objects(c["ports"]).some((p) => p["protocol"] === "UDP"));
+  const udp =
+    hasTemplate && objects(spec["containers"]).some((c) => objects(c["ports"]).some((p) => p["protocol"] === "UDP"));
   const annotation = hasTemplate ? injectAnnotation(workload, input) : NO_ANNOTATION;
   const automountServiceAccountToken = !hasTemplate || automount(workload, input);
   const reasons: ReasonCode[] = [];
@@ -71,7 +72,10 @@ export function decide(workload: Workload, input: DecisionInput): Decision {
   };
 }
 
-function injectAnnotation(workload: Workload, input: DecisionInput): { disabled: boolean; reason: ReasonCode | ""; at: AnnotationAt } {
+function injectAnnotation(
+  workload: Workload,
+  input: DecisionInput,
+): { disabled: boolean; reason: ReasonCode | ""; at: AnnotationAt } {
   const podInject = stringMap(workload.podMeta["annotations"])[INJECT_ANNOTATION] ?? "";
   if (input.origin === "cli") return { disabled: podInject === "disabled", reason: "", at: "" };
   return webhookDecision(input.namespaceAnnotations[INJECT_ANNOTATION] ?? "", podInject);
@@ -89,7 +93,8 @@ function webhookDecision(
     return { disabled: true, reason: "invalid_inject_annotation_at_workload", at: "" };
   }
   if (ENABLING.has(nsValue)) {
-    if (podValue === "disabled") return { disabled: true, reason: "injection_disable_annotation_present", at: "workload" };
+    if (podValue === "disabled")
+      return { disabled: true, reason: "injection_disable_annotation_present", at: "workload" };
     return { disabled: false, reason: "", at: "namespace" };
   }
   if (ENABLING.has(podValue)) return { disabled: false, reason: "", at: "workload" };

@@ -73,7 +73,8 @@ function runnerFor(c: CaseFile): (input: JsonValue) => TransformResult {
   const overrideAnnotations = c.overrideAnnotations;
   return c.mode === "annotations"
     ? (input) => reinjectManifest(input, { configuration, mode: "annotations", overrideAnnotations })
-    : (input) => reinjectManifest(input, { configuration, mode: "full", overrideAnnotations, createdBy: "linkerd/cli test" });
+    : (input) =>
+        reinjectManifest(input, { configuration, mode: "full", overrideAnnotations, createdBy: "linkerd/cli test" });
 }
 
 function summary(result: TransformResult): unknown {

@@ -23,7 +23,16 @@ export { REASON_MESSAGES, reasonSentences } from "./report.js";
 export { formatIssue } from "./issues.js";
 export { DEFAULT_INBOUND_POLICIES } from "./annotations.js";
 export { PROXY_ANNOTATIONS, PROXY_FLAGS, SETTINGS } from "./settings.js";
-export type { Flag, FlagInput, FlagOutcome, ParseContext, Parsed, Setting, SettingName, ValueChange } from "./settings.js";
+export type {
+  Flag,
+  FlagInput,
+  FlagOutcome,
+  ParseContext,
+  Parsed,
+  Setting,
+  SettingName,
+  ValueChange,
+} from "./settings.js";
 export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";

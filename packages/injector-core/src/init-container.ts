@@ -76,7 +76,8 @@ function initArgs(V: ValueReader, f: RenderFacts): string[] {
   if (ignoreOut) args.push("--outbound-ports-to-ignore", ignoreOut);
   const closeWait = V.num("proxyInit.closeWaitTimeoutSecs");
   if (closeWait) {
-    if (!V.bool("proxyInit.runAsRoot")) throw new RenderError("proxyInit.runAsRoot must be set to use proxyInit.closeWaitTimeoutSecs");
+    if (!V.bool("proxyInit.runAsRoot"))
+      throw new RenderError("proxyInit.runAsRoot must be set to use proxyInit.closeWaitTimeoutSecs");
     args.push("--timeout-close-wait-secs", String(closeWait));
   }
   if (V.str("proxyInit.logFormat")) args.push("--log-format", V.str("proxyInit.logFormat"));

@@ -1,5 +1,10 @@
 /** The injection both entry points share: the full patch of spec §6.5, and the metadata ops it starts with. */
-import { CONTROL_PLANE_NS_LABEL, PROXY_VERSION_ANNOTATION, TRUST_ROOT_SHA_ANNOTATION, WORKLOAD_NS_LABEL } from "./annotations.js";
+import {
+  CONTROL_PLANE_NS_LABEL,
+  PROXY_VERSION_ANNOTATION,
+  TRUST_ROOT_SHA_ANNOTATION,
+  WORKLOAD_NS_LABEL,
+} from "./annotations.js";
 import { applyOverrides } from "./annotation-overrides.js";
 import type { Configuration } from "./configuration.js";
 import { isObject, sortedKeys, stringMap } from "./json.js";
@@ -34,7 +39,12 @@ export interface FullInjection {
 }
 
 /** The full patch of spec §6.5, in Linkerd's op order. */
-export function fullInjection(workload: Workload, configuration: Configuration, template: Path, f: FullInjection): Effect {
+export function fullInjection(
+  workload: Workload,
+  configuration: Configuration,
+  template: Path,
+  f: FullInjection,
+): Effect {
   const overridden = applyOverrides(configuration.values, f.parsed, workload.podSpec, f.envLayers);
   const warnings = overridden.warnings;
   // Only a pod whose annotations change settings has its proxy rendered again; the others take the prepared one.
@@ -77,7 +87,11 @@ function specOps(template: Path, podSpec: JsonObject, spec: ProxySpec): PatchOpe
   add(at("volumes", "-"), spec.volumes.endEntity);
   if (spec.volumes.podinfo) add(at("volumes", "-"), spec.volumes.podinfo);
   if (spec.volumes.token) add(at("volumes", "-"), spec.volumes.token);
-  const proxyPath = spec.nativeSidecar ? at("initContainers", 1) : spec.await ? at("containers", 0) : at("containers", "-");
+  const proxyPath = spec.nativeSidecar
+    ? at("initContainers", 1)
+    : spec.await
+      ? at("containers", 0)
+      : at("containers", "-");
   add(proxyPath, spec.proxy);
   return ops;
 }
@@ -101,18 +115,27 @@ export function metadataOps(
 }
 
 /** Annotations on the object's own metadata (a Service, a Namespace, a Pod the webhook does not inject). */
-export function annotationOps(root: Path, workload: Workload, annotations: Readonly<Record<string, string>>): PatchOperation[] {
+export function annotationOps(
+  root: Path,
+  workload: Workload,
+  annotations: Readonly<Record<string, string>>,
+): PatchOperation[] {
   const ops: PatchOperation[] = [];
   if (!isObject(workload.raw["metadata"])) ops.push({ op: "add", path: pointer(...root, "metadata"), value: {} });
   ops.push(...mapOps([...root, "metadata", "annotations"], workload.metadata["annotations"], annotations));
   return ops;
 }
 
-function mapOps(at: Path, existing: JsonValue | undefined, entries: Readonly<Record<string, string>>): PatchOperation[] {
+function mapOps(
+  at: Path,
+  existing: JsonValue | undefined,
+  entries: Readonly<Record<string, string>>,
+): PatchOperation[] {
   const keys = sortedKeys(entries);
   if (keys.length === 0) return [];
   const ops: PatchOperation[] = [];
-  if (!isObject(existing) || Object.keys(existing).length === 0) ops.push({ op: "add", path: pointer(...at), value: {} });
+  if (!isObject(existing) || Object.keys(existing).length === 0)
+    ops.push({ op: "add", path: pointer(...at), value: {} });
   for (const key of keys) ops.push({ op: "add", path: pointer(...at, key), value: entries[key] as string });
   return ops;
 }

@@ -17,17 +17,27 @@ describe("issues", () => {
   it("name the annotation a warning is about in the path", () => {
     const { warnings } = applyOverrides(DEFAULT_VALUES, { "config.linkerd.io/admin-port": "http" }, {});
     expect(warnings).toEqual([
-      { code: "invalid_annotation", path: ["config.linkerd.io/admin-port"], message: 'unable to parse "http" as a 32-bit integer' },
+      {
+        code: "invalid_annotation",
+        path: ["config.linkerd.io/admin-port"],
+        message: 'unable to parse "http" as a 32-bit integer',
+      },
     ]);
-    expect(warnings.map(formatIssue)).toEqual(['config.linkerd.io/admin-port: unable to parse "http" as a 32-bit integer']);
+    expect(warnings.map(formatIssue)).toEqual([
+      'config.linkerd.io/admin-port: unable to parse "http" as a 32-bit integer',
+    ]);
   });
 
   it("bracket list indexes and keys that are not plain names, as Kubernetes field paths do", () => {
     const set = setValue(DEFAULT_VALUES, "podAnnotations.example\\.com/team", { a: 1 });
-    expect(!set.ok && set.issues.map(formatIssue)).toEqual(['podAnnotations[example.com/team]: expected string, got object {"a":1}']);
-    expect(formatIssue({ code: "invalid_values", path: ["proxy", "additionalEnv", 0, "name"], message: "missing" })).toBe(
-      "proxy.additionalEnv[0].name: missing",
+    expect(!set.ok && set.issues.map(formatIssue)).toEqual([
+      'podAnnotations[example.com/team]: expected string, got object {"a":1}',
+    ]);
+    expect(
+      formatIssue({ code: "invalid_values", path: ["proxy", "additionalEnv", 0, "name"], message: "missing" }),
+    ).toBe("proxy.additionalEnv[0].name: missing");
+    expect(formatIssue({ code: "inject_refused", path: [], message: "failed to inject pod/p" })).toBe(
+      "failed to inject pod/p",
     );
-    expect(formatIssue({ code: "inject_refused", path: [], message: "failed to inject pod/p" })).toBe("failed to inject pod/p");
   });
 });

@@ -33,7 +33,8 @@ export function emptyLike(value: object): JsonObject {
 
 /** Sets a key as own data even when it is `__proto__`, so that copied data cannot reach an object's prototype. */
 export function defineOwn(target: JsonObject, key: string, value: JsonValue): void {
-  if (key === "__proto__") Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  if (key === "__proto__")
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   else target[key] = value;
 }
 

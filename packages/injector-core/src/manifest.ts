@@ -27,7 +27,10 @@ type Path = readonly (string | number)[];
  *   r.object; // the Deployment with linkerd-init and linkerd-proxy in its pod template
  * }
  */
-export function injectManifest<T extends KubeObjectLike | JsonValue>(object: T, options: ManifestOptions): TransformResult<T> {
+export function injectManifest<T extends KubeObjectLike | JsonValue>(
+  object: T,
+  options: ManifestOptions,
+): TransformResult<T> {
   return transformEach(object, (item, root) => {
     const workload = readWorkload(item);
     const decision = decide(workload, {
@@ -49,7 +52,10 @@ export function injectManifest<T extends KubeObjectLike | JsonValue>(object: T, 
  * const r = reinjectManifest(alreadyInjected, { configuration, mode: "full" });
  * if (r.ok) r.object; // as if the Deployment had been injected once, with these values
  */
-export function reinjectManifest<T extends KubeObjectLike | JsonValue>(object: T, options: ManifestOptions): TransformResult<T> {
+export function reinjectManifest<T extends KubeObjectLike | JsonValue>(
+  object: T,
+  options: ManifestOptions,
+): TransformResult<T> {
   const removed = uninject(object);
   if (!removed.ok) return removed;
   // Most inputs carry no proxy to take out: then the injection reads the input itself, which it never changes.
@@ -95,7 +101,11 @@ export function uninjectManifest<T extends KubeObjectLike | JsonValue>(object: T
 function injectOne(workload: Workload, decision: Decision, options: ManifestOptions, root: Path): Effect {
   const overrides = options.overrideAnnotations ?? {};
   const hasTemplate = workload.templatePath !== undefined;
-  if (hasTemplate && CONTROL_PLANE_COMPONENT_LABEL in stringMap(workload.podMeta["labels"]) && options.mode !== "full") {
+  if (
+    hasTemplate &&
+    CONTROL_PLANE_COMPONENT_LABEL in stringMap(workload.podMeta["labels"]) &&
+    options.mode !== "full"
+  ) {
     return refuse("--manual must be set when injecting control plane components");
   }
   if (workload.kind === "service") {
@@ -148,7 +158,8 @@ function refusal(workload: Workload, decision: Decision): Effect {
   if (decision.hostNetwork) errors.push("host_network_enabled");
   if (decision.sidecar) errors.push("sidecar_already_exists");
   if (decision.udp) errors.push("udp_ports_enabled");
-  if (errors.length > 0) return refuse(`failed to inject ${workload.kind}/${workload.name}: ${reasonSentences(errors)}`);
+  if (errors.length > 0)
+    return refuse(`failed to inject ${workload.kind}/${workload.name}: ${reasonSentences(errors)}`);
   // Linkerd reports such a workload as "annotated" although it leaves it unchanged; we say what happened.
   return { ok: true, patch: [], outcome: "skipped" };
 }

@@ -34,7 +34,10 @@ describe("overrideAnnotations (spec §5.5)", () => {
     [{ "proxy.gid": -5 }, {}],
     [{ "proxy.logLevel": "debug" }, { "config.linkerd.io/proxy-log-level": "debug" }],
     [{ "proxy.logFormat": "json" }, { "config.linkerd.io/proxy-log-format": "json" }],
-    [{ "proxy.requireIdentityOnInboundPorts": "80" }, { "config.linkerd.io/proxy-require-identity-inbound-ports": "80" }],
+    [
+      { "proxy.requireIdentityOnInboundPorts": "80" },
+      { "config.linkerd.io/proxy-require-identity-inbound-ports": "80" },
+    ],
     [{ "proxy.enableExternalProfiles": true }, { "config.linkerd.io/enable-external-profiles": "true" }],
     [{ "proxy.metrics.hostnameLabels": true }, { "config.linkerd.io/proxy-metrics-hostname-labels": "true" }],
     [{ "proxy.isIngress": true }, { "linkerd.io/inject": "ingress" }],

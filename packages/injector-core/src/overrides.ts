@@ -16,7 +16,8 @@ export function overrideAnnotations(configured: Values, base: Values): Record<st
   for (const setting of Object.values(SETTINGS)) {
     if (setting.record === undefined || setting.path === null) continue;
     const now = getValue(configured, setting.path) as JsonValue | undefined;
-    if (now === undefined || now === null || sameValue(now, getValue(base, setting.path) as JsonValue | undefined)) continue;
+    if (now === undefined || now === null || sameValue(now, getValue(base, setting.path) as JsonValue | undefined))
+      continue;
     const text = setting.record(now);
     if (text !== undefined) out[setting.annotation] = text;
   }

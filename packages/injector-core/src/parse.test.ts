@@ -51,15 +51,17 @@ describe("parsers", () => {
   });
 
   it("rounds any CPU above zero up to at least one core, as Kubernetes' RoundUp", () => {
-    expect(["0.0000001", "1n", "1e-400", "1e-99999999999", `0.${"0".repeat(200)}1`].map(cpuCores)).toEqual([1, 1, 1, 1, 1]);
+    expect(["0.0000001", "1n", "1e-400", "1e-99999999999", `0.${"0".repeat(200)}1`].map(cpuCores)).toEqual([
+      1, 1, 1, 1, 1,
+    ]);
     expect(["0", "0m", "0.000", "-0"].map(cpuCores)).toEqual([0, 0, 0, 0]);
   });
 
   it("rounds CPU exactly at whole cores, without floating-point noise", () => {
     // As doubles, 1001m is 1.0010000000000001 and 3000m * 0.001 could land either side of 3.
-    expect(["3000m", "3000000u", "3000000000n", "0.003k", "3.000", "30e-1", "2.9999999999999999999"].map(cpuCores)).toEqual([
-      3, 3, 3, 3, 3, 3, 3,
-    ]);
+    expect(
+      ["3000m", "3000000u", "3000000000n", "0.003k", "3.000", "30e-1", "2.9999999999999999999"].map(cpuCores),
+    ).toEqual([3, 3, 3, 3, 3, 3, 3]);
     expect(["3001m", "3.0000000000000000001", "3000000001n"].map(cpuCores)).toEqual([4, 4, 4]);
   });
 

@@ -13,8 +13,8 @@ export function parseGoBool(text: string): boolean | undefined {
 const DURATION_UNITS: Record<string, number> = {
   ns: 1,
   us: 1e3,
-  "µs": 1e3,
-  "μs": 1e3,
+  µs: 1e3,
+  μs: 1e3,
   ms: 1e6,
   s: 1e9,
   m: 60e9,
@@ -76,7 +76,17 @@ function trimFloat(x: number): string {
 
 const QUANTITY = /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(?:([eE][+-]?\d+)|(Ki|Mi|Gi|Ti|Pi|Ei)|([numkMGTPE]))?$/;
 const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+const DECIMAL: Record<string, number> = {
+  n: 1e-9,
+  u: 1e-6,
+  m: 1e-3,
+  k: 1e3,
+  M: 1e6,
+  G: 1e9,
+  T: 1e12,
+  P: 1e15,
+  E: 1e18,
+};
 
 /**
  * A Kubernetes resource quantity (`500m`, `1.5`, `64Mi`) as a number; `undefined` when invalid. Surrounding
@@ -133,7 +143,8 @@ export function cpuCores(quantity: string): number | undefined {
     units = digits.length > shift ? digits.slice(0, digits.length - shift) : "0";
     // Leading zeros of the fraction, counted rather than written: `exp10` may be in the billions.
     const zeros = Math.max(0, shift - digits.length);
-    fractionDigits = zeros >= FRACTION_DIGITS ? "" : "0".repeat(zeros) + digits.slice(Math.max(0, digits.length - shift));
+    fractionDigits =
+      zeros >= FRACTION_DIGITS ? "" : "0".repeat(zeros) + digits.slice(Math.max(0, digits.length - shift));
   }
   const kept = fractionDigits.slice(0, FRACTION_DIGITS).padEnd(FRACTION_DIGITS, "0");
   // Digits past the kept ones (or a fraction too far down to keep) add less than 2^exp2 to `scaled`, a multiple of

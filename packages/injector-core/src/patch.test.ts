@@ -35,7 +35,9 @@ describe("JSON Patch", () => {
   });
 
   it("fails with ERR_PATCH when a path does not exist", () => {
-    expect(() => applyPatch({}, [{ op: "remove", path: "/x" }])).toThrow(expect.objectContaining({ code: "ERR_PATCH" }));
+    expect(() => applyPatch({}, [{ op: "remove", path: "/x" }])).toThrow(
+      expect.objectContaining({ code: "ERR_PATCH" }),
+    );
     expect(() => applyPatch({ a: [] }, [{ op: "add", path: "/a/3", value: 1 }])).toThrow(/out of range/);
   });
 
@@ -65,7 +67,9 @@ describe("JSON Patch", () => {
 describe("sha256Hex", () => {
   it("matches known digests", () => {
     expect(sha256Hex("")).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-    expect(sha256Hex("IdentityTrustAnchorsPEM")).toBe("5090806bcf2daff5d54739ba02a8e7b919f7e62b2a46757e11089c916ec97fc2");
+    expect(sha256Hex("IdentityTrustAnchorsPEM")).toBe(
+      "5090806bcf2daff5d54739ba02a8e7b919f7e62b2a46757e11089c916ec97fc2",
+    );
     expect(sha256Hex("a".repeat(1000))).toBe("41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3");
   });
 });

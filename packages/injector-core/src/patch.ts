@@ -64,7 +64,11 @@ export function applyPatchInPlace(doc: JsonValue, patch: readonly PatchOperation
   return applyOps(doc, patch, (value) => value);
 }
 
-function applyOps(doc: JsonValue, patch: readonly PatchOperation[], own: <T extends JsonValue>(value: T) => T): JsonValue {
+function applyOps(
+  doc: JsonValue,
+  patch: readonly PatchOperation[],
+  own: <T extends JsonValue>(value: T) => T,
+): JsonValue {
   let root = doc;
   for (const op of patch) {
     if (op.path === "") {

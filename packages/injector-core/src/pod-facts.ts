@@ -28,7 +28,9 @@ export function readPodFacts(
   const caps = first && isObject(first["securityContext"]) ? first["securityContext"]["capabilities"] : undefined;
   return {
     podSpec,
-    saMount: saMount ? { mountPath: SA_MOUNT_PATH, name: str(saMount["name"]), readOnly: saMount["readOnly"] === true } : undefined,
+    saMount: saMount
+      ? { mountPath: SA_MOUNT_PATH, name: str(saMount["name"]), readOnly: saMount["readOnly"] === true }
+      : undefined,
     capabilities: isObject(caps)
       ? { add: Array.isArray(caps["add"]) ? caps["add"] : [], drop: Array.isArray(caps["drop"]) ? caps["drop"] : [] }
       : undefined,

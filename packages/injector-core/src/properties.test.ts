@@ -8,7 +8,15 @@ import { describe, expect, it } from "vitest";
 import { CronJob, Job } from "kubernetes-models/batch/v1";
 import { DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-models/apps/v1";
 import { Pod } from "kubernetes-models/v1";
-import { applyPatch, canonicalRemovals, injectAdmission, prepareConfiguration, reinjectManifest, resolveValues, uninjectManifest } from "./index.js";
+import {
+  applyPatch,
+  canonicalRemovals,
+  injectAdmission,
+  prepareConfiguration,
+  reinjectManifest,
+  resolveValues,
+  uninjectManifest,
+} from "./index.js";
 import type { AdmissionOptions, JsonObject, JsonValue, ManifestOptions } from "./index.js";
 import { deepFreeze, TEST_TRUST_ANCHORS } from "./test-support/fixtures.js";
 
@@ -34,7 +42,9 @@ const port = fc.record(
 );
 
 const probe = fc.oneof(
-  fc.record({ httpGet: fc.record({ path: fc.constant("/health"), port: fc.oneof(fc.integer({ min: 1, max: 65535 }), dnsLabel) }) }),
+  fc.record({
+    httpGet: fc.record({ path: fc.constant("/health"), port: fc.oneof(fc.integer({ min: 1, max: 65535 }), dnsLabel) }),
+  }),
   fc.record({ tcpSocket: fc.record({ port: fc.integer({ min: 1, max: 65535 }) }) }),
   fc.record({ exec: fc.record({ command: fc.constant(["true"]) }) }),
 );
@@ -49,7 +59,10 @@ const container = (volumes: string[]) =>
       livenessProbe: probe,
       volumeMounts: fc.subarray(volumes).map((names) => names.map((name) => ({ name, mountPath: `/mnt/${name}` }))),
       securityContext: fc.record({
-        capabilities: fc.record({ add: fc.subarray(["NET_BIND_SERVICE", "SYS_TIME"]), drop: fc.subarray(["ALL", "NET_RAW"]) }),
+        capabilities: fc.record({
+          add: fc.subarray(["NET_BIND_SERVICE", "SYS_TIME"]),
+          drop: fc.subarray(["ALL", "NET_RAW"]),
+        }),
       }),
     },
     { requiredKeys: ["name", "image"] },
@@ -88,10 +101,15 @@ const podSpec = fc
   .map((spec) => {
     // Init and app containers share one name space in a pod.
     const seen = new Set<string>();
-    const unique = <C extends { name: string }>(list: C[] | undefined) => list?.filter((c) => !seen.has(c.name) && seen.add(c.name));
+    const unique = <C extends { name: string }>(list: C[] | undefined) =>
+      list?.filter((c) => !seen.has(c.name) && seen.add(c.name));
     const containers = unique(spec.containers) ?? [];
     const initContainers = unique(spec.initContainers) ?? [];
-    return { ...spec, containers, initContainers: initContainers.map(({ readinessProbe: _r, livenessProbe: _l, ...c }) => c) };
+    return {
+      ...spec,
+      containers,
+      initContainers: initContainers.map(({ readinessProbe: _r, livenessProbe: _l, ...c }) => c),
+    };
   });
 
 const template = fc.record({
@@ -100,7 +118,12 @@ const template = fc.record({
 });
 
 const workload = fc.oneof(
-  template.map((t) => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", namespace: "ns", ...t.metadata }, spec: t.spec })),
+  template.map((t) => ({
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", namespace: "ns", ...t.metadata },
+    spec: t.spec,
+  })),
   ...(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"] as const).map((kind) =>
     template.map((t) => ({
       apiVersion: "apps/v1",
@@ -119,7 +142,10 @@ const workload = fc.oneof(
     apiVersion: "batch/v1",
     kind: "CronJob",
     metadata: { name: "c" },
-    spec: { schedule: "* * * * *", jobTemplate: { spec: { template: { ...t, spec: { ...t.spec, restartPolicy: "Never" } } } } },
+    spec: {
+      schedule: "* * * * *",
+      jobTemplate: { spec: { template: { ...t, spec: { ...t.spec, restartPolicy: "Never" } } } },
+    },
   })),
 );
 
@@ -138,7 +164,9 @@ function withoutEmpty(value: JsonValue): JsonValue {
   const out: JsonObject = {};
   for (const [k, v] of Object.entries(value)) {
     const n = withoutEmpty(v);
-    const empty = Array.isArray(n) ? n.length === 0 : typeof n === "object" && n !== null && Object.keys(n).length === 0;
+    const empty = Array.isArray(n)
+      ? n.length === 0
+      : typeof n === "object" && n !== null && Object.keys(n).length === 0;
     if (!empty || k === "emptyDir") out[k] = n;
   }
   return out;
@@ -170,7 +198,12 @@ describe("random workloads", () => {
   it("inject pods through the webhook path: valid pods, exact patches, a second pass changes nothing", () => {
     fc.assert(
       fc.property(template, (t) => {
-        const input = deepFreeze({ apiVersion: "v1", kind: "Pod", metadata: { name: "p", ...t.metadata }, spec: t.spec } as unknown as JsonValue);
+        const input = deepFreeze({
+          apiVersion: "v1",
+          kind: "Pod",
+          metadata: { name: "p", ...t.metadata },
+          spec: t.spec,
+        } as unknown as JsonValue);
         const options: AdmissionOptions = {
           configuration,
           namespace: "ns",

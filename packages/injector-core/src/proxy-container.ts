@@ -22,7 +22,9 @@ export function renderProxyContainer(V: ValueReader, f: RenderFacts): ProxyConta
   };
   const configured = V.map("proxy.securityContext");
   const fixedSecurityContext = configured !== undefined && Object.keys(configured).length > 0;
-  const mounts: JsonValue[] = [{ mountPath: "/var/run/linkerd/identity/end-entity", name: "linkerd-identity-end-entity" }];
+  const mounts: JsonValue[] = [
+    { mountPath: "/var/run/linkerd/identity/end-entity", name: "linkerd-identity-end-entity" },
+  ];
   if (f.tracing) mounts.push({ mountPath: "/var/run/linkerd/podinfo", name: "linkerd-podinfo" });
   if (f.projection) mounts.push({ mountPath: "/var/run/secrets/tokens", name: "linkerd-identity-token" });
   const proxy: JsonObject = {
@@ -39,7 +41,8 @@ export function renderProxyContainer(V: ValueReader, f: RenderFacts): ProxyConta
     resources: f.resources,
   };
   if (f.nativeSidecar) proxy["restartPolicy"] = "Always";
-  proxy["securityContext"] = configured !== undefined && fixedSecurityContext ? clone(configured) : defaultSecurityContext(f);
+  proxy["securityContext"] =
+    configured !== undefined && fixedSecurityContext ? clone(configured) : defaultSecurityContext(f);
   if (f.nativeSidecar && f.await) proxy["startupProbe"] = probe("/ready", "proxy.startupProbe");
   proxy["terminationMessagePolicy"] = "FallbackToLogsOnError";
   const lifecycle = f.nativeSidecar ? undefined : classicLifecycle(V, f);
@@ -54,9 +57,14 @@ export function completeProxyContainer(t: ProxyContainerTemplate, env: JsonValue
   const capabilities = t.fixedSecurityContext ? undefined : appCapabilities(pod);
   if (capabilities !== undefined) {
     const { allowPrivilegeEscalation, ...rest } = t.container["securityContext"] as JsonObject;
-    container["securityContext"] = { allowPrivilegeEscalation: allowPrivilegeEscalation as JsonValue, capabilities, ...rest };
+    container["securityContext"] = {
+      allowPrivilegeEscalation: allowPrivilegeEscalation as JsonValue,
+      capabilities,
+      ...rest,
+    };
   }
-  if (pod.saMount !== undefined) container["volumeMounts"] = [...(t.container["volumeMounts"] as JsonValue[]), clone(pod.saMount)];
+  if (pod.saMount !== undefined)
+    container["volumeMounts"] = [...(t.container["volumeMounts"] as JsonValue[]), clone(pod.saMount)];
   return container;
 }
 
@@ -73,7 +81,12 @@ export function renderDebugContainer(V: ValueReader): JsonObject {
 }
 
 function defaultSecurityContext(f: RenderFacts): JsonObject {
-  const sc: JsonObject = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: f.uid };
+  const sc: JsonObject = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    runAsNonRoot: true,
+    runAsUser: f.uid,
+  };
   if (f.gid >= 0) sc["runAsGroup"] = f.gid;
   sc["seccompProfile"] = { type: "RuntimeDefault" };
   return sc;

@@ -35,7 +35,8 @@ export function renderEnv(V: ValueReader, f: RenderFacts, proxyParams: readonly 
 /** The environment of one pod's proxy. */
 export function completeEnv(t: EnvTemplate, pod: PodFacts): JsonValue[] {
   const env = [...t.head, value("LINKERD2_PROXY_INBOUND_PORTS", inboundPorts(pod.podSpec)), ...t.middle];
-  if (t.traceLabels !== undefined) env.push(value("LINKERD2_PROXY_TRACE_EXTRA_ATTRIBUTES", traceAttributes(t.traceLabels, pod)));
+  if (t.traceLabels !== undefined)
+    env.push(value("LINKERD2_PROXY_TRACE_EXTRA_ATTRIBUTES", traceAttributes(t.traceLabels, pod)));
   env.push(...t.tail);
   return env;
 }
@@ -47,7 +48,8 @@ export function completeEnv(t: EnvTemplate, pod: PodFacts): JsonValue[] {
 function inboundPorts(podSpec: JsonObject): string {
   const ports = new Set<string>();
   for (const c of [...objects(podSpec["initContainers"]), ...objects(podSpec["containers"])]) {
-    for (const p of objects(c["ports"])) if (typeof p["containerPort"] === "number") ports.add(String(p["containerPort"]));
+    for (const p of objects(c["ports"]))
+      if (typeof p["containerPort"] === "number") ports.add(String(p["containerPort"]));
   }
   for (const c of objects(podSpec["containers"])) {
     for (const key of ["readinessProbe", "livenessProbe"]) {
@@ -92,10 +94,14 @@ function controlEnv(V: ValueReader, f: RenderFacts): Entries {
   if (requireIdentity) env.push(value("LINKERD2_PROXY_INBOUND_PORTS_REQUIRE_IDENTITY", requireIdentity));
   env.push(value("LINKERD2_PROXY_SHUTDOWN_ENDPOINT_ENABLED", String(V.bool("proxy.enableShutdownEndpoint"))));
   const headers = V.str("proxy.logHTTPHeaders") || "off";
-  if (headers !== "off" && headers !== "insecure") throw new RenderError("logHTTPHeaders must be one of: insecure | off");
+  if (headers !== "off" && headers !== "insecure")
+    throw new RenderError("logHTTPHeaders must be one of: insecure | off");
   const networks = V.str("clusterNetworks");
   env.push(
-    value("LINKERD2_PROXY_LOG", `${V.str("proxy.logLevel")}${headers === "insecure" ? "" : ",[{headers}]=off,[{request}]=off"}`),
+    value(
+      "LINKERD2_PROXY_LOG",
+      `${V.str("proxy.logLevel")}${headers === "insecure" ? "" : ",[{headers}]=off,[{request}]=off"}`,
+    ),
     value("LINKERD2_PROXY_LOG_FORMAT", V.str("proxy.logFormat")),
     value("LINKERD2_PROXY_DESTINATION_SVC_ADDR", `linkerd-dst-headless.${f.ns}.svc.${f.clusterDomain}.:8086`),
     value("LINKERD2_PROXY_DESTINATION_PROFILE_NETWORKS", networks),
@@ -115,8 +121,10 @@ function controlEnv(V: ValueReader, f: RenderFacts): Entries {
   optional("LINKERD2_PROXY_OUTBOUND_CONNECT_TIMEOUT", "proxy.outboundConnectTimeout");
   optional("LINKERD2_PROXY_OUTBOUND_DISCOVERY_IDLE_TIMEOUT", "proxy.outboundDiscoveryCacheUnusedTimeout");
   optional("LINKERD2_PROXY_INBOUND_DISCOVERY_IDLE_TIMEOUT", "proxy.inboundDiscoveryCacheUnusedTimeout");
-  if (V.bool("proxy.disableOutboundProtocolDetectTimeout")) env.push(value("LINKERD2_PROXY_OUTBOUND_DETECT_TIMEOUT", "365d"));
-  if (V.bool("proxy.disableInboundProtocolDetectTimeout")) env.push(value("LINKERD2_PROXY_INBOUND_DETECT_TIMEOUT", "365d"));
+  if (V.bool("proxy.disableOutboundProtocolDetectTimeout"))
+    env.push(value("LINKERD2_PROXY_OUTBOUND_DETECT_TIMEOUT", "365d"));
+  if (V.bool("proxy.disableInboundProtocolDetectTimeout"))
+    env.push(value("LINKERD2_PROXY_INBOUND_DETECT_TIMEOUT", "365d"));
   return env;
 }
 
@@ -155,7 +163,9 @@ function tracingEnv(V: ValueReader, f: RenderFacts): Entries {
   const saNs = V.str("proxy.tracing.collector.meshIdentity.namespace");
   if (!endpoint) throw new RenderError("proxy.tracing.collector.endpoint must be set when tracing is enabled");
   if (!sa || !saNs) {
-    throw new RenderError("proxy.tracing.collector.meshIdentity.serviceAccountName and namespace must be set when tracing is enabled");
+    throw new RenderError(
+      "proxy.tracing.collector.meshIdentity.serviceAccountName and namespace must be set when tracing is enabled",
+    );
   }
   return [
     value("LINKERD2_PROXY_TRACE_ATTRIBUTES_PATH", "/var/run/linkerd/podinfo/labels"),
@@ -181,7 +191,9 @@ function traceAttributes(configured: Readonly<Record<string, string>>, pod: PodF
   if (service !== undefined) labels["service.name"] = service;
   const prefix = "resource.opentelemetry.io/";
   for (const [k, v] of Object.entries(pod.podAnnotations)) if (k.startsWith(prefix)) labels[k.slice(prefix.length)] = v;
-  return sortedKeys(labels).map((k) => `${k}=${labels[k]}\n`).join("");
+  return sortedKeys(labels)
+    .map((k) => `${k}=${labels[k]}\n`)
+    .join("");
 }
 
 /**
@@ -218,7 +230,10 @@ function identityEnv(V: ValueReader, f: RenderFacts): Entries {
     ? "/var/run/secrets/tokens/linkerd-identity-token"
     : "/var/run/secrets/kubernetes.io/serviceaccount/token";
   env.push(
-    value("LINKERD2_PROXY_DESTINATION_CONTEXT", '{"ns":"$(_pod_ns)", "nodeName":"$(_pod_nodeName)", "pod":"$(_pod_name)"}\n'),
+    value(
+      "LINKERD2_PROXY_DESTINATION_CONTEXT",
+      '{"ns":"$(_pod_ns)", "nodeName":"$(_pod_nodeName)", "pod":"$(_pod_name)"}\n',
+    ),
     field("_pod_sa", "spec.serviceAccountName"),
     value("_l5d_ns", f.ns),
     value("_l5d_trustdomain", f.trustDomain),
@@ -226,7 +241,10 @@ function identityEnv(V: ValueReader, f: RenderFacts): Entries {
     value("LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS", `${f.trustAnchors.trim()}\n`),
     value("LINKERD2_PROXY_IDENTITY_TOKEN_FILE", tokenFile),
     value("LINKERD2_PROXY_IDENTITY_SVC_ADDR", `linkerd-identity-headless.${f.ns}.svc.${f.clusterDomain}.:8080`),
-    value("LINKERD2_PROXY_IDENTITY_LOCAL_NAME", `$(_pod_sa).$(_pod_ns).serviceaccount.identity.${f.ns}.${f.trustDomain}`),
+    value(
+      "LINKERD2_PROXY_IDENTITY_LOCAL_NAME",
+      `$(_pod_sa).$(_pod_ns).serviceaccount.identity.${f.ns}.${f.trustDomain}`,
+    ),
     value("LINKERD2_PROXY_IDENTITY_SVC_NAME", identityName("linkerd-identity")),
     value("LINKERD2_PROXY_DESTINATION_SVC_NAME", identityName("linkerd-destination")),
     value("LINKERD2_PROXY_POLICY_SVC_NAME", identityName("linkerd-destination")),

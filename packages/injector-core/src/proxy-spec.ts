@@ -7,7 +7,12 @@
 import { completeInitContainer, renderInitContainer, type InitTemplate } from "./init-container.js";
 import type { Networks } from "./parse.js";
 import type { PodFacts } from "./pod-facts.js";
-import { completeProxyContainer, renderDebugContainer, renderProxyContainer, type ProxyContainerTemplate } from "./proxy-container.js";
+import {
+  completeProxyContainer,
+  renderDebugContainer,
+  renderProxyContainer,
+  type ProxyContainerTemplate,
+} from "./proxy-container.js";
 import { completeEnv, renderEnv, renderProxyParams, type EnvTemplate } from "./proxy-env.js";
 import { renderVolumes, type ProxyVolumes } from "./proxy-volumes.js";
 import { readRenderFacts, RenderError, ValueReader } from "./render-values.js";
@@ -55,7 +60,8 @@ export function prepareProxyTemplate(values: Values, facts: TemplateFacts): Prox
   try {
     return { ok: true, template: renderTemplate(values, facts) };
   } catch (e) {
-    if (e instanceof RenderError) return { ok: false, issues: [{ code: "render_failed", path: e.path, message: e.message }] };
+    if (e instanceof RenderError)
+      return { ok: false, issues: [{ code: "render_failed", path: e.path, message: e.message }] };
     throw e;
   }
 }
@@ -83,9 +89,12 @@ function renderTemplate(values: Values, facts: TemplateFacts): ProxyTemplate {
   const V = new ValueReader(values);
   const f = readRenderFacts(V, facts.linkerdNamespace);
   if (!facts.clusterNetworks.ok) {
-    throw new RenderError(`cannot parse destination get networks: invalid CIDR address: ${facts.clusterNetworks.invalid}`);
+    throw new RenderError(
+      `cannot parse destination get networks: invalid CIDR address: ${facts.clusterNetworks.invalid}`,
+    );
   }
-  if (f.trustAnchors.trim() === "") throw new RenderError("Please provide the identity trust anchors", ["identityTrustAnchorsPEM"]);
+  if (f.trustAnchors.trim() === "")
+    throw new RenderError("Please provide the identity trust anchors", ["identityTrustAnchorsPEM"]);
   const init = renderInitContainer(V, f);
   const env = renderEnv(V, f, facts.proxyParams);
   return {

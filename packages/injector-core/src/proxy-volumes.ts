@@ -17,14 +17,23 @@ export function renderVolumes(f: RenderFacts): ProxyVolumes {
     xtables: f.cni ? undefined : { emptyDir: {}, name: "linkerd-proxy-init-xtables-lock" },
     endEntity: { emptyDir: { medium: "Memory" }, name: "linkerd-identity-end-entity" },
     podinfo: f.tracing
-      ? { downwardAPI: { items: [{ fieldRef: { fieldPath: "metadata.labels" }, path: "labels" }] }, name: "linkerd-podinfo" }
+      ? {
+          downwardAPI: { items: [{ fieldRef: { fieldPath: "metadata.labels" }, path: "labels" }] },
+          name: "linkerd-podinfo",
+        }
       : undefined,
     token: f.projection
       ? {
           name: "linkerd-identity-token",
           projected: {
             sources: [
-              { serviceAccountToken: { audience: "identity.l5d.io", expirationSeconds: 86400, path: "linkerd-identity-token" } },
+              {
+                serviceAccountToken: {
+                  audience: "identity.l5d.io",
+                  expirationSeconds: 86400,
+                  path: "linkerd-identity-token",
+                },
+              },
             ],
           },
         }

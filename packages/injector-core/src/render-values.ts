@@ -122,7 +122,8 @@ function renderResources(V: ValueReader): JsonValue {
   for (const kind of ["cpu", "memory", "ephemeral-storage"]) {
     const r = res[kind];
     if (!isObject(r)) continue;
-    if (r["request"] !== undefined && r["request"] !== null && r["request"] !== "") requests[kind] = scalar(r["request"]);
+    if (r["request"] !== undefined && r["request"] !== null && r["request"] !== "")
+      requests[kind] = scalar(r["request"]);
     if (r["limit"] !== undefined && r["limit"] !== null && r["limit"] !== "") limits[kind] = scalar(r["limit"]);
   }
   const out: JsonObject = {};

@@ -48,7 +48,11 @@ describe("the settings registry", () => {
   });
 
   it("applies the CPU → worker threads rule alike to an annotation and to a flag", () => {
-    const annotated = applyOverrides(DEFAULT_VALUES, { [SETTINGS.cpuRequest.annotation]: "1500m", [SETTINGS.cpuLimit.annotation]: "2001m" }, {});
+    const annotated = applyOverrides(
+      DEFAULT_VALUES,
+      { [SETTINGS.cpuRequest.annotation]: "1500m", [SETTINGS.cpuLimit.annotation]: "2001m" },
+      {},
+    );
     expect(getValue(annotated.values, "proxy.runtime.workers.minimum")).toBe(2);
     expect(getValue(annotated.values, "proxy.runtime.workers.maximum")).toBe(3);
     expect(flag("proxy-cpu-request").apply("1500m", read)).toEqual({
@@ -64,7 +68,10 @@ describe("the settings registry", () => {
   });
 
   it("makes the flags of annotation-only settings write the annotation, and reads it back with --manual", () => {
-    expect(FLAG_ANNOTATIONS).toEqual(["config.linkerd.io/enable-debug-sidecar", "config.linkerd.io/close-wait-timeout"]);
+    expect(FLAG_ANNOTATIONS).toEqual([
+      "config.linkerd.io/enable-debug-sidecar",
+      "config.linkerd.io/close-wait-timeout",
+    ]);
     expect(flag("enable-debug-sidecar").apply(true, read)).toEqual({
       ok: true,
       changes: [],
@@ -101,7 +108,10 @@ describe("flag values", () => {
 
   it("takes user IDs from 0 and group IDs from -1 (none), up to what Kubernetes allows", () => {
     expect(flag("proxy-uid").apply(0, read)).toMatchObject({ ok: true });
-    expect(flag("proxy-uid").apply(-5, read)).toEqual({ ok: false, message: 'must be a user ID, an integer from 0 to 2147483647; got "-5"' });
+    expect(flag("proxy-uid").apply(-5, read)).toEqual({
+      ok: false,
+      message: 'must be a user ID, an integer from 0 to 2147483647; got "-5"',
+    });
     expect(flag("proxy-uid").apply(2 ** 31, read)).toMatchObject({ ok: false });
     expect(flag("proxy-gid").apply(-1, read)).toMatchObject({ ok: true });
     expect(flag("proxy-gid").apply(-2, read)).toEqual({

@@ -175,7 +175,8 @@ function opaquePorts(list: string, c: ParseContext): Parsed {
   const named = new Map<string, number>();
   for (const container of [...objects(c.podSpec["initContainers"]), ...objects(c.podSpec["containers"])]) {
     for (const p of objects(container["ports"])) {
-      if (typeof p["name"] === "string" && typeof p["containerPort"] === "number") named.set(p["name"], p["containerPort"]);
+      if (typeof p["name"] === "string" && typeof p["containerPort"] === "number")
+        named.set(p["name"], p["containerPort"]);
     }
   }
   const out: string[] = [];
@@ -214,7 +215,8 @@ const flagBool = (v: FlagInput): Parsed => ok(v === true);
 
 function flagPort(v: FlagInput): Parsed {
   const number = Number(v);
-  if (!Number.isInteger(number) || number < 0 || number > 65535) return bad(`must be a port number (0-65535), got "${v}"`);
+  if (!Number.isInteger(number) || number < 0 || number > 65535)
+    return bad(`must be a port number (0-65535), got "${v}"`);
   return ok(number);
 }
 
@@ -250,20 +252,23 @@ const flagInteger =
   (minimum: number) =>
   (v: FlagInput): Parsed => {
     const number = Number(v);
-    if (!Number.isSafeInteger(number) || number < minimum) return bad(`must be an integer${minimum === 0 ? " >= 0" : ""}, got "${v}"`);
+    if (!Number.isSafeInteger(number) || number < minimum)
+      return bad(`must be an integer${minimum === 0 ? " >= 0" : ""}, got "${v}"`);
     return ok(number);
   };
 
 function flagQuantity(v: FlagInput): Parsed {
   // Written as validated: the parser ignores surrounding spaces, the pod must not carry them.
   const quantityText = String(v).trim();
-  if (parseQuantity(quantityText) === undefined) return bad(`"${v}" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)`);
+  if (parseQuantity(quantityText) === undefined)
+    return bad(`"${v}" is not a Kubernetes quantity (e.g. 100m, 0.5, 64Mi)`);
   return ok(quantityText);
 }
 
 function flagCpuQuantity(v: FlagInput): Parsed {
   const parsed = flagQuantity(v);
-  if (parsed.ok && cpuCores(String(v).trim()) === undefined) return bad(`"${v}" is more CPU cores than the proxy can be given`);
+  if (parsed.ok && cpuCores(String(v).trim()) === undefined)
+    return bad(`"${v}" is more CPU cores than the proxy can be given`);
   return parsed;
 }
 
@@ -459,7 +464,9 @@ const SPECS = {
     metricLabel: true,
     parse: text,
     record: plain,
-    flags: [{ name: "proxy-log-format", type: "string", describe: "Log format of the proxy: plain or json", parse: flagText }],
+    flags: [
+      { name: "proxy-log-format", type: "string", describe: "Log format of the proxy: plain or json", parse: flagText },
+    ],
   },
   logLevel: {
     path: "proxy.logLevel",
@@ -534,7 +541,9 @@ const SPECS = {
     metricLabel: true,
     parse: int64,
     record: plain,
-    flags: [{ name: "proxy-uid", type: "integer", describe: "Run the proxy under this user ID", parse: flagId("user") }],
+    flags: [
+      { name: "proxy-uid", type: "integer", describe: "Run the proxy under this user ID", parse: flagId("user") },
+    ],
   },
   gid: {
     path: "proxy.gid",
@@ -544,7 +553,9 @@ const SPECS = {
     parse: int64,
     // A negative group ID means "none" (spec §5.5): nothing to record.
     record: (v) => (typeof v === "number" && v >= 0 ? String(v) : undefined),
-    flags: [{ name: "proxy-gid", type: "integer", describe: "Run the proxy under this group ID", parse: flagId("group") }],
+    flags: [
+      { name: "proxy-gid", type: "integer", describe: "Run the proxy under this group ID", parse: flagId("group") },
+    ],
   },
   proxyVersion: {
     path: "proxy.image.version",
@@ -764,7 +775,8 @@ const SPECS = {
     metricLabel: false,
     parse: (v) => {
       const n = Number(v);
-      if (v.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1) return bad(`"${v}" must be a number strictly between 0 and 1`);
+      if (v.trim() === "" || !Number.isFinite(n) || n <= 0 || n >= 1)
+        return bad(`"${v}" must be a number strictly between 0 and 1`);
       return ok(n);
     },
   },
@@ -910,18 +922,25 @@ export const A: { readonly [K in SettingName]: string } = Object.freeze(
  * @example
  * PROXY_ANNOTATIONS[0] // "config.linkerd.io/admin-port"
  */
-export const PROXY_ANNOTATIONS: readonly string[] = Object.freeze(ALL.filter((s) => s.metricLabel).map((s) => s.annotation));
+export const PROXY_ANNOTATIONS: readonly string[] = Object.freeze(
+  ALL.filter((s) => s.metricLabel).map((s) => s.annotation),
+);
 
 /** Annotations a pod inherits from its Namespace in the webhook, when it does not carry them (spec §1.7). */
 export const NAMESPACE_INHERITED: readonly string[] = Object.freeze(
-  ALL.flatMap((s) => [...(s.inherited ? [s.annotation] : []), ...s.legacy.filter((l) => l.inherited).map((l) => l.name)]),
+  ALL.flatMap((s) => [
+    ...(s.inherited ? [s.annotation] : []),
+    ...s.legacy.filter((l) => l.inherited).map((l) => l.name),
+  ]),
 );
 
 /**
  * The annotations of settings whose CLI flags write the annotation rather than a value (`--enable-debug-sidecar`,
  * `--close-wait-timeout`): with `--manual` the CLI reads them as a workload's own.
  */
-export const FLAG_ANNOTATIONS: readonly string[] = Object.freeze(ALL.filter((s) => s.flagsWriteAnnotation).map((s) => s.annotation));
+export const FLAG_ANNOTATIONS: readonly string[] = Object.freeze(
+  ALL.filter((s) => s.flagsWriteAnnotation).map((s) => s.annotation),
+);
 
 /**
  * The CLI's flags, in the registry's order (which is also the order they apply in: `--registry` after

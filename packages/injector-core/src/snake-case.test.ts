@@ -31,7 +31,7 @@ describe("snakeCase (Helm's snakecase)", () => {
     "A//B%%2c": "a//b%%2c",
     "HTTP状态码404/502Error": "http_状态码404/502_error",
     "中文(字符)": "中文(字符)",
-    "混合ABCWords与123数字456": "混合_abc_words_与123_数字456",
+    混合ABCWords与123数字456: "混合_abc_words_与123_数字456",
     "  sentence case  ": "__sentence_case__",
     " Mixed-hyphen case _and SENTENCE_case and UPPER-case": "_mixed_hyphen_case__and_sentence_case_and_upper_case",
     "FROM CamelCase to snake/kebab-case": "from_camel_case_to_snake/kebab_case",

@@ -36,7 +36,8 @@ export function transformEach<T extends KubeObjectLike | JsonValue>(
   // A typed object is read as the JSON data it is made of; the output is built by copying the input, so it has
   // the input's type.
   const input = typed as JsonValue;
-  const items = isObject(input) && input["kind"] === "List" && Array.isArray(input["items"]) ? input["items"] : undefined;
+  const items =
+    isObject(input) && input["kind"] === "List" && Array.isArray(input["items"]) ? input["items"] : undefined;
   const done = items ? items.map((item, i) => one(item, ["items", i])) : [one(input, [])];
   const reports = done.map((d) => assembleReport(d.workload, d.decision, d.effect));
   const issues = done.flatMap((d) => (d.effect.ok ? [] : d.effect.issues));

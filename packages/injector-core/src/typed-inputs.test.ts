@@ -51,7 +51,10 @@ describe("typed inputs", () => {
     expect(created).toBeInstanceOf(Date);
     expect(created?.toISOString()).toBe("2026-01-02T03:04:05.000Z");
     expect(created).not.toBe(input.metadata?.creationTimestamp);
-    expect(result.object.spec?.template.spec?.initContainers?.map((c) => c.name)).toEqual(["linkerd-init", "linkerd-proxy"]);
+    expect(result.object.spec?.template.spec?.initContainers?.map((c) => c.name)).toEqual([
+      "linkerd-init",
+      "linkerd-proxy",
+    ]);
   });
 
   it("uninjects a typed Pod back to an equal Pod", () => {
@@ -75,7 +78,12 @@ describe("typed inputs", () => {
   });
 
   it("admits a @kubernetes/client-node V1Pod and returns a V1Pod", () => {
-    const pod: V1Pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "p", image: "p" }] } };
+    const pod: V1Pod = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "p" },
+      spec: { containers: [{ name: "p", image: "p" }] },
+    };
     const result = injectAdmission(pod, {
       configuration: options.configuration,
       namespace: "shop",

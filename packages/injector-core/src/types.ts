@@ -107,7 +107,11 @@ export interface ResourceReport {
 export type Values = Settable<ChartValues>;
 
 type Settable<T> = {
-  [K in keyof T]: T[K] extends readonly unknown[] ? T[K] | null : T[K] extends object ? Settable<T[K]> | null : T[K] | null;
+  [K in keyof T]: T[K] extends readonly unknown[]
+    ? T[K] | null
+    : T[K] extends object
+      ? Settable<T[K]> | null
+      : T[K] | null;
 };
 
 type Join<Prefix extends string, Key extends string> = Prefix extends "" ? Key : `${Prefix}.${Key}`;

@@ -65,9 +65,12 @@ function stripMetadata(
   meta: JsonObject,
   at: readonly (string | number)[],
 ): { ops: PatchOperation[]; changedAnnotations: boolean; removedMaps: number } {
-  if (CONTROL_PLANE_COMPONENT_LABEL in stringMap(meta["labels"])) return { ops: [], changedAnnotations: false, removedMaps: 0 };
-  const annotations = removeKeys(meta["annotations"], [...at, "annotations"], (k, v) =>
-    k.startsWith("linkerd.io") && !(k === INJECT_ANNOTATION && v === "disabled"),
+  if (CONTROL_PLANE_COMPONENT_LABEL in stringMap(meta["labels"]))
+    return { ops: [], changedAnnotations: false, removedMaps: 0 };
+  const annotations = removeKeys(
+    meta["annotations"],
+    [...at, "annotations"],
+    (k, v) => k.startsWith("linkerd.io") && !(k === INJECT_ANNOTATION && v === "disabled"),
   );
   const labels = removeKeys(meta["labels"], [...at, "labels"], (k) => k.startsWith("linkerd.io"));
   const removedMaps = [annotations, labels].filter((r) => r.whole).length;
@@ -85,7 +88,11 @@ function removeKeys(
   if (keys.length === Object.keys(map).length) {
     return { ops: [{ op: "remove", path: pointer(...at) }], count: keys.length, whole: true };
   }
-  return { ops: keys.map((k) => ({ op: "remove" as const, path: pointer(...at, k) })), count: keys.length, whole: false };
+  return {
+    ops: keys.map((k) => ({ op: "remove" as const, path: pointer(...at, k) })),
+    count: keys.length,
+    whole: false,
+  };
 }
 
 function removeNamed(
@@ -98,5 +105,8 @@ function removeNamed(
   if (indexes.length === 0) return { ops: [], count: 0 };
   if (indexes.length === list.length) return { ops: [{ op: "remove", path: pointer(...at) }], count: indexes.length };
   // Highest index first, so that each removal leaves the indexes of the next ones valid.
-  return { ops: indexes.reverse().map((i) => ({ op: "remove" as const, path: pointer(...at, i) })), count: indexes.length };
+  return {
+    ops: indexes.reverse().map((i) => ({ op: "remove" as const, path: pointer(...at, i) })),
+    count: indexes.length,
+  };
 }

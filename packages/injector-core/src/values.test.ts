@@ -4,7 +4,10 @@ import { checkValuePath, DEFAULT_VALUES, getValue, readNumber, readString, resol
 
 describe("resolveValues", () => {
   it("merges layers in order over the defaults", () => {
-    const r = resolveValues([{ proxy: { logLevel: "debug", ports: { admin: 1 } } }, { proxy: { ports: { admin: 2 } } }]);
+    const r = resolveValues([
+      { proxy: { logLevel: "debug", ports: { admin: 1 } } },
+      { proxy: { ports: { admin: 2 } } },
+    ]);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(getValue(r.values, "proxy.logLevel")).toBe("debug");
@@ -16,7 +19,9 @@ describe("resolveValues", () => {
     const r = resolveValues([{ proxy: { ports: { admin: "x" } } }]);
     expect(r).toEqual({
       ok: false,
-      issues: [{ code: "invalid_value_type", path: ["proxy", "ports", "admin"], message: 'expected number, got string "x"' }],
+      issues: [
+        { code: "invalid_value_type", path: ["proxy", "ports", "admin"], message: 'expected number, got string "x"' },
+      ],
     });
   });
 
@@ -49,7 +54,10 @@ describe("setValue", () => {
   });
 
   it("rejects an unknown path, whether it comes from outside or from a cast", () => {
-    const unknown = { ok: false, issues: [{ code: "unknown_value_path", path: ["proxy", "portz", "admin"], message: "unknown values path" }] };
+    const unknown = {
+      ok: false,
+      issues: [{ code: "unknown_value_path", path: ["proxy", "portz", "admin"], message: "unknown values path" }],
+    };
     expect(checkValuePath(DEFAULT_VALUES, "proxy.portz.admin")).toEqual(unknown);
     expect(setValue(DEFAULT_VALUES, "proxy.portz.admin" as ValuePath, 1)).toEqual(unknown);
   });
@@ -61,7 +69,10 @@ describe("setValue", () => {
     expect(readString(DEFAULT_VALUES, "proxy.ports.admin")).toBe("");
     expect(readNumber(DEFAULT_VALUES, "proxy.ports.admin")).toBe(4191);
     // Below a free-form map every key is a path.
-    expect(getValue(DEFAULT_VALUES, "proxy.inbound.server.http2")).toEqual({ keepAliveInterval: "10s", keepAliveTimeout: "3s" });
+    expect(getValue(DEFAULT_VALUES, "proxy.inbound.server.http2")).toEqual({
+      keepAliveInterval: "10s",
+      keepAliveTimeout: "3s",
+    });
   });
 
   it("rejects an ill-typed value", () => {

@@ -89,11 +89,17 @@ function typeProblem(def: JsonValue | undefined, value: JsonValue, path: readonl
 }
 
 function wrongType(path: readonly string[], want: string, value: JsonValue): Issue {
-  return { code: "invalid_value_type", path: [...path], message: `expected ${want}, got ${jsonType(value)} ${JSON.stringify(value)}` };
+  return {
+    code: "invalid_value_type",
+    path: [...path],
+    message: `expected ${want}, got ${jsonType(value)} ${JSON.stringify(value)}`,
+  };
 }
 
 // Keyed by the path's parts joined with NUL, which no key holds, so that a key with a dot in it never matches.
-const FREE_FORM_KEYS = new Map(Object.entries(FREE_FORM).map(([path, shape]) => [path.split(".").join("\u0000"), shape]));
+const FREE_FORM_KEYS = new Map(
+  Object.entries(FREE_FORM).map(([path, shape]) => [path.split(".").join("\u0000"), shape]),
+);
 const FREE_FORM_LONGEST = Math.max(...Object.keys(FREE_FORM).map((path) => path.split(".").length));
 
 function freeFormAt(path: readonly string[]): FreeForm | undefined {
@@ -110,7 +116,12 @@ function freeFormAbove(parts: readonly string[]): { shape: FreeForm; below: numb
 }
 
 /** Checks a free-form value: `depth` levels of maps (a level may be null, as an empty map), then leaves. */
-function shapeProblem(value: JsonValue, depth: number, leaf: FreeForm["leaf"], path: readonly string[]): Issue | undefined {
+function shapeProblem(
+  value: JsonValue,
+  depth: number,
+  leaf: FreeForm["leaf"],
+  path: readonly string[],
+): Issue | undefined {
   if (value === null) return undefined;
   if (depth === 0) return leaf === "string" && typeof value !== "string" ? wrongType(path, "string", value) : undefined;
   if (!isObject(value)) return wrongType(path, "object", value);

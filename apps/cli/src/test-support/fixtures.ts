@@ -35,7 +35,10 @@ export function lineDiff(before: string, after: string) {
   for (let i = a.length - 1; i >= 0; i -= 1) {
     for (let j = b.length - 1; j >= 0; j -= 1) {
       const row = lengths[i] as number[];
-      row[j] = a[i] === b[j] ? ((lengths[i + 1] as number[])[j + 1] as number) + 1 : Math.max((lengths[i + 1] as number[])[j] as number, row[j + 1] as number);
+      row[j] =
+        a[i] === b[j]
+          ? ((lengths[i + 1] as number[])[j + 1] as number) + 1
+          : Math.max((lengths[i + 1] as number[])[j] as number, row[j + 1] as number);
     }
   }
   const removed: Array<{ line: number; text: string }> = [];
@@ -46,7 +49,10 @@ export function lineDiff(before: string, after: string) {
     if (i < a.length && j < b.length && a[i] === b[j]) {
       i += 1;
       j += 1;
-    } else if (j < b.length && (i === a.length || ((lengths[i] as number[])[j + 1] as number) >= ((lengths[i + 1] as number[])[j] as number))) {
+    } else if (
+      j < b.length &&
+      (i === a.length || ((lengths[i] as number[])[j + 1] as number) >= ((lengths[i + 1] as number[])[j] as number))
+    ) {
       added.push({ line: j + 1, text: b[j] as string });
       j += 1;
     } else {

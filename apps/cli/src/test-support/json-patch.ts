@@ -7,7 +7,13 @@ import type { JsonValue, PatchOperation } from "@l5d-injector/injector-core";
 export function applyJsonPatch(input: JsonValue, operations: readonly PatchOperation[]): JsonValue {
   let root = structuredClone(input);
   for (const operation of operations) {
-    const path = operation.path === "" ? [] : operation.path.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const path =
+      operation.path === ""
+        ? []
+        : operation.path
+            .slice(1)
+            .split("/")
+            .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
     if (path.length === 0) {
       if (operation.op === "remove") throw new Error("cannot remove the root");
       root = structuredClone(operation.value);
@@ -15,7 +21,9 @@ export function applyJsonPatch(input: JsonValue, operations: readonly PatchOpera
     }
     let parent: JsonValue = root;
     for (const segment of path.slice(0, -1)) {
-      parent = Array.isArray(parent) ? (parent[Number(segment)] as JsonValue) : (parent as Record<string, JsonValue>)[segment] as JsonValue;
+      parent = Array.isArray(parent)
+        ? (parent[Number(segment)] as JsonValue)
+        : ((parent as Record<string, JsonValue>)[segment] as JsonValue);
     }
     const last = path[path.length - 1] as string;
     if (Array.isArray(parent)) {

@@ -66,8 +66,16 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
     stdout: { write: (text) => void writes.push({ stream: "stdout", text }) },
     stderr: { write: (text) => void writes.push({ stream: "stderr", text }), isTTY: options.isTTY ?? false },
     writes,
-    stdoutText: () => writes.filter((write) => write.stream === "stdout").map((write) => write.text).join(""),
-    stderrText: () => writes.filter((write) => write.stream === "stderr").map((write) => write.text).join(""),
+    stdoutText: () =>
+      writes
+        .filter((write) => write.stream === "stdout")
+        .map((write) => write.text)
+        .join(""),
+    stderrText: () =>
+      writes
+        .filter((write) => write.stream === "stderr")
+        .map((write) => write.text)
+        .join(""),
     clusterRequests,
     fetched,
   };

@@ -5,7 +5,18 @@
  */
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
@@ -61,13 +72,27 @@ beforeAll(() => {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key)));
   run(
     "npm",
-    ["install", tarball, "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock", "--cache", join(work, "npm-cache")],
+    [
+      "install",
+      tarball,
+      "--offline",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--no-package-lock",
+      "--cache",
+      join(work, "npm-cache"),
+    ],
     consumer,
     env,
   );
   installed = join(consumer, "node_modules", "@l5d-injector", "injector-core");
   // The typed check needs kubernetes-models' types: the workspace's copy, not a download.
-  symlinkSync(realpathSync(join(coreDir, "node_modules", "kubernetes-models")), join(consumer, "node_modules", "kubernetes-models"), "dir");
+  symlinkSync(
+    realpathSync(join(coreDir, "node_modules", "kubernetes-models")),
+    join(consumer, "node_modules", "kubernetes-models"),
+    "dir",
+  );
 }, SLOW);
 
 afterAll(() => {
@@ -76,7 +101,10 @@ afterAll(() => {
 
 describe("the packed core, installed in a fresh project", () => {
   const expectInjectedPod = (output: string) => {
-    const { outcome, object } = JSON.parse(output) as { outcome: string; object: { spec: { initContainers: { name: string }[] } } };
+    const { outcome, object } = JSON.parse(output) as {
+      outcome: string;
+      object: { spec: { initContainers: { name: string }[] } };
+    };
     expect(outcome).toBe("injected");
     expect(object.spec.initContainers.map((c) => c.name)).toEqual(["linkerd-init", "linkerd-proxy"]);
   };
@@ -100,12 +128,17 @@ describe("the packed core, installed in a fresh project", () => {
   it("ships its license, no tests, and source maps whose sources are all shipped", () => {
     const files = filesUnder(installed);
     expect(files).toContain("LICENSE");
-    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toContain("Apache License\n                           Version 2.0");
+    expect(readFileSync(join(installed, "LICENSE"), "utf8")).toContain(
+      "Apache License\n                           Version 2.0",
+    );
     expect(files.filter((file) => /\.test\.|test-support/.test(file))).toEqual([]);
     const maps = files.filter((file) => file.endsWith(".map"));
     expect(maps.length).toBeGreaterThan(0);
     const missing = maps.flatMap((map) => {
-      const { sources, sourceRoot } = JSON.parse(readFileSync(join(installed, map), "utf8")) as { sources: string[]; sourceRoot?: string };
+      const { sources, sourceRoot } = JSON.parse(readFileSync(join(installed, map), "utf8")) as {
+        sources: string[];
+        sourceRoot?: string;
+      };
       return sources
         .map((source) => resolve(installed, dirname(map), sourceRoot ?? "", source))
         .filter((source) => !existsSync(source))
@@ -114,21 +147,33 @@ describe("the packed core, installed in a fresh project", () => {
     expect(missing).toEqual([]);
   });
 
-  it("passes publint with no message at all", async () => {
-    const bytes = readFileSync(tarball);
-    const packed = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-    const { messages, pkg } = await publint({ pack: { tarball: packed }, strict: true });
-    expect(messages.map((message) => formatMessage(message, pkg) ?? message.code)).toEqual([]);
-  }, SLOW);
+  it(
+    "passes publint with no message at all",
+    async () => {
+      const bytes = readFileSync(tarball);
+      const packed = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      const { messages, pkg } = await publint({ pack: { tarball: packed }, strict: true });
+      expect(messages.map((message) => formatMessage(message, pkg) ?? message.code)).toEqual([]);
+    },
+    SLOW,
+  );
 
-  it("passes arethetypeswrong in every module resolution", () => {
-    // attw's TypeScript (5.6) models `require` of an ES module as an error, as Node did before 20.19; the test above
-    // shows that require() loads the package, so that one rule is set aside and every other one applies.
-    const attw = join(coreDir, "node_modules", ".bin", "attw");
-    const output = run(attw, [tarball, "--ignore-rules", "cjs-resolves-to-esm", "--format", "json", "--no-color"], consumer);
-    const { problems } = (JSON.parse(output) as { analysis: { problems: { kind: string }[] } }).analysis;
-    expect(problems.filter((problem) => problem.kind !== "CJSResolvesToESM")).toEqual([]);
-  }, SLOW);
+  it(
+    "passes arethetypeswrong in every module resolution",
+    () => {
+      // attw's TypeScript (5.6) models `require` of an ES module as an error, as Node did before 20.19; the test above
+      // shows that require() loads the package, so that one rule is set aside and every other one applies.
+      const attw = join(coreDir, "node_modules", ".bin", "attw");
+      const output = run(
+        attw,
+        [tarball, "--ignore-rules", "cjs-resolves-to-esm", "--format", "json", "--no-color"],
+        consumer,
+      );
+      const { problems } = (JSON.parse(output) as { analysis: { problems: { kind: string }[] } }).analysis;
+      expect(problems.filter((problem) => problem.kind !== "CJSResolvesToESM")).toEqual([]);
+    },
+    SLOW,
+  );
 
   it("bundles for a browser with no Node built-in, and the bundle runs with web APIs only", async () => {
     const result = await build({
@@ -145,9 +190,14 @@ describe("the packed core, installed in a fresh project", () => {
     expect(output?.imports).toEqual([]);
     expect(Object.keys(result.metafile.inputs).filter((input) => input.startsWith("node:"))).toEqual([]);
     // A context with only the JavaScript built-ins and TextEncoder: no process, Buffer, require or node:crypto.
-    const context: { TextEncoder: typeof TextEncoder; injected?: { metadata: { annotations: Record<string, string> } } } = { TextEncoder };
+    const context: {
+      TextEncoder: typeof TextEncoder;
+      injected?: { metadata: { annotations: Record<string, string> } };
+    } = { TextEncoder };
     runInNewContext(result.outputFiles[0]?.text ?? "", context);
     const pem = "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n";
-    expect(context.injected?.metadata.annotations["linkerd.io/trust-root-sha256"]).toBe(createHash("sha256").update(pem).digest("hex"));
+    expect(context.injected?.metadata.annotations["linkerd.io/trust-root-sha256"]).toBe(
+      createHash("sha256").update(pem).digest("hex"),
+    );
   });
 });

@@ -1,11 +1,18 @@
 // An ESM consumer: `import` the package and inject a Pod; prints what the test compares.
 import { injectManifest, prepareConfiguration, resolveValues } from "@l5d-injector/injector-core";
 
-const values = resolveValues([{ identityTrustAnchorsPEM: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n" }]);
+const values = resolveValues([
+  { identityTrustAnchorsPEM: "-----BEGIN CERTIFICATE-----\nX\n-----END CERTIFICATE-----\n" },
+]);
 if (!values.ok) throw new Error(JSON.stringify(values.issues));
 const prepared = prepareConfiguration(values.values);
 if (!prepared.ok) throw new Error(JSON.stringify(prepared.issues));
-const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { containers: [{ name: "app", image: "app" }] } };
+const pod = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "p" },
+  spec: { containers: [{ name: "app", image: "app" }] },
+};
 const result = injectManifest(pod, { configuration: prepared.configuration, mode: "full" });
 if (!result.ok) throw new Error(JSON.stringify(result.issues));
 process.stdout.write(JSON.stringify({ outcome: result.reports[0].outcome, object: result.object }));
