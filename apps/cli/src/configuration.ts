@@ -15,25 +15,20 @@ import {
 } from "@l5d-injector/injector-core";
 import type { Issue, JsonValue, ValuePath, Values } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
-import type { CliIo } from "./io.js";
-import { errorMessage, fileErrorReason } from "./io.js";
+import type { CliIo, ClusterFlags } from "./io.js";
+import { clusterRequest, errorMessage, fileErrorReason } from "./io.js";
 import { crossCheckResources, PROXY_FLAGS } from "./proxy-flags.js";
 import { closest } from "./suggest.js";
 
 export type FlagValue = string | number | boolean | Array<string | number | boolean>;
 
-export interface ConfigurationArgs {
+/** `--as` and `--as-group` (ClusterFlags) impersonate for the cluster read. */
+export interface ConfigurationArgs extends ClusterFlags {
   /** `--values` files, merged in order; they replace the cluster read. */
   valuesFiles: readonly string[];
   /** `--set PATH=VALUE`, applied after the flags. */
   sets: readonly string[];
   ignoreCluster: boolean;
-  linkerdNamespace: string;
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-  /** `--as` and `--as-group`: impersonation for the cluster read. */
-  impersonate?: string | undefined;
-  impersonateGroups?: readonly string[] | undefined;
   /** The proxy flags given on the command line, by long name (`proxy-cpu-request`); absent ones are undefined. */
   proxyFlags: Readonly<Record<string, FlagValue | undefined>>;
 }
@@ -119,16 +114,7 @@ async function baseLayers(args: ConfigurationArgs, io: CliIo): Promise<LayersRes
     return { ok: true, layers };
   }
   if (args.ignoreCluster) return { ok: true, layers: [] };
-  const request = {
-    namespace: args.linkerdNamespace,
-    ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }),
-    ...(args.context === undefined ? {} : { context: args.context }),
-    ...(args.impersonate === undefined ? {} : { impersonate: args.impersonate }),
-    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0
-      ? {}
-      : { impersonateGroups: args.impersonateGroups }),
-  };
-  const read = await io.readClusterValues(request);
+  const read = await io.readClusterValues(clusterRequest(args));
   if (!read.ok) return { ok: false, message: `${read.message}; ${CLUSTER_HINT}` };
   return { ok: true, layers: [{ source: `ConfigMap ${args.linkerdNamespace}/linkerd-config`, values: read.values }] };
 }

@@ -18,6 +18,28 @@ export interface ClusterRequest {
   impersonateGroups?: readonly string[];
 }
 
+/** The global flags that say which cluster to read, and as whom. */
+export interface ClusterFlags {
+  linkerdNamespace: string;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  impersonate?: string | undefined;
+  impersonateGroups?: readonly string[] | undefined;
+}
+
+/** The request for `linkerd-config` that the global flags describe; unset flags are left out. */
+export function clusterRequest(flags: ClusterFlags): ClusterRequest {
+  return {
+    namespace: flags.linkerdNamespace,
+    ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+    ...(flags.context === undefined ? {} : { context: flags.context }),
+    ...(flags.impersonate === undefined ? {} : { impersonate: flags.impersonate }),
+    ...(flags.impersonateGroups === undefined || flags.impersonateGroups.length === 0
+      ? {}
+      : { impersonateGroups: flags.impersonateGroups }),
+  };
+}
+
 /** The `values` of `linkerd-config`, parsed, or one line saying what went wrong. */
 export type ClusterValuesResult = { ok: true; values: unknown } | { ok: false; message: string };
 

@@ -4,17 +4,12 @@
  */
 import { LINKERD_VERSION } from "@l5d-injector/injector-core";
 import type { CliMeta } from "./cli.js";
-import type { CliIo, ClusterRequest } from "./io.js";
+import { type CliIo, type ClusterFlags, clusterRequest } from "./io.js";
 
-export interface VersionArgs {
+export interface VersionArgs extends ClusterFlags {
   client: boolean;
   /** Only the version numbers, one a line. */
   short: boolean;
-  linkerdNamespace: string;
-  kubeconfig?: string | undefined;
-  context?: string | undefined;
-  impersonate?: string | undefined;
-  impersonateGroups?: readonly string[] | undefined;
 }
 
 export async function runVersion(args: VersionArgs, io: CliIo, meta: Pick<CliMeta, "version">): Promise<number> {
@@ -22,16 +17,7 @@ export async function runVersion(args: VersionArgs, io: CliIo, meta: Pick<CliMet
     args.short ? `${meta.version}\n` : `Client version: ${meta.version} (implements Linkerd ${LINKERD_VERSION})\n`,
   );
   if (args.client) return 0;
-  const request: ClusterRequest = {
-    namespace: args.linkerdNamespace,
-    ...(args.kubeconfig === undefined ? {} : { kubeconfig: args.kubeconfig }),
-    ...(args.context === undefined ? {} : { context: args.context }),
-    ...(args.impersonate === undefined ? {} : { impersonate: args.impersonate }),
-    ...(args.impersonateGroups === undefined || args.impersonateGroups.length === 0
-      ? {}
-      : { impersonateGroups: args.impersonateGroups }),
-  };
-  const read = await io.readClusterValues(request);
+  const read = await io.readClusterValues(clusterRequest(args));
   const version = read.ok ? linkerdVersion(read.values) : undefined;
   // Linkerd prints "unavailable" when it cannot tell; the reason is worth a line on stderr.
   io.stdout.write(args.short ? `${version ?? "unavailable"}\n` : `Server version: ${version ?? "unavailable"}\n`);

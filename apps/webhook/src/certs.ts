@@ -29,27 +29,7 @@ export async function makeServingCertificate(
   const csr = join(dir, `${prefix}tls.csr`);
   const certFile = join(dir, `${prefix}tls.crt`);
   const ext = join(dir, `${prefix}tls.ext`);
-  await run("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:prime256v1",
-    "-nodes",
-    "-keyout",
-    caKey,
-    "-out",
-    caFile,
-    "-days",
-    days,
-    "-subj",
-    `/CN=l5d-injector webhook CA ${prefix}`.trim(),
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign,cRLSign",
-  ]);
+  await selfSignedCa(caKey, caFile, days, `/CN=l5d-injector webhook CA ${prefix}`.trim(), "CA:TRUE");
   await run("openssl", [
     "req",
     "-newkey",
@@ -95,6 +75,24 @@ export async function makeServingCertificate(
  */
 export async function makeThrowawayTrustAnchor(dir: string): Promise<string> {
   const file = join(dir, "trust-anchor.crt");
+  await selfSignedCa(
+    join(dir, "trust-anchor.key"),
+    file,
+    "365",
+    "/CN=identity.linkerd.cluster.local",
+    "CA:TRUE,pathlen:1",
+  );
+  return readFile(file, "utf8");
+}
+
+/** A self-signed ECDSA P-256 CA certificate, as `linkerd install` makes its trust anchor. */
+async function selfSignedCa(
+  keyFile: string,
+  certFile: string,
+  days: string,
+  subject: string,
+  ca: string,
+): Promise<void> {
   await run("openssl", [
     "req",
     "-x509",
@@ -104,17 +102,16 @@ export async function makeThrowawayTrustAnchor(dir: string): Promise<string> {
     "ec_paramgen_curve:prime256v1",
     "-nodes",
     "-keyout",
-    join(dir, "trust-anchor.key"),
+    keyFile,
     "-out",
-    file,
+    certFile,
     "-days",
-    "365",
+    days,
     "-subj",
-    "/CN=identity.linkerd.cluster.local",
+    subject,
     "-addext",
-    "basicConstraints=critical,CA:TRUE,pathlen:1",
+    `basicConstraints=critical,${ca}`,
     "-addext",
     "keyUsage=critical,keyCertSign,cRLSign",
   ]);
-  return readFile(file, "utf8");
 }
