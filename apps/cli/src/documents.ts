@@ -93,10 +93,12 @@ export type ParsedDocument =
 
 /** Parses one document; `firstLine` makes error lines count from the top of the file. */
 export function parseSourceDocument(source: SourceDocument): ParsedDocument {
-  const lineCounter = new LineCounter();
-  const document = parseDocument(source.text, { ...KUBERNETES_YAML, lineCounter });
+  const document = parseDocument(source.text, KUBERNETES_YAML);
   const error = document.errors[0];
   if (error !== undefined) {
+    // Lines are counted only for a document that has an error: parsed again, the same error, with a line counter.
+    const lineCounter = new LineCounter();
+    parseDocument(source.text, { ...KUBERNETES_YAML, lineCounter });
     const position = lineCounter.linePos(error.pos[0]);
     return {
       ok: false,
@@ -128,6 +130,39 @@ export function toJsonValue(
   input: unknown,
   path: string,
 ): { ok: true; value: JsonValue } | { ok: false; message: string } {
+  // Nearly every document is plain JSON data already: checked in place, it needs no copy.
+  return isJsonData(input) ? { ok: true, value: input } : convert(input, path);
+}
+
+/** Whether a value is JSON data as it stands: finite numbers, plain objects without a `__proto__` key, dense arrays. */
+function isJsonData(input: unknown): input is JsonValue {
+  switch (typeof input) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(input);
+    case "object":
+      break;
+    default:
+      return false;
+  }
+  if (input === null) return true;
+  if (Array.isArray(input)) {
+    for (let index = 0; index < input.length; index += 1) {
+      if (!(index in input) || !isJsonData(input[index])) return false;
+    }
+    return true;
+  }
+  if (Object.getPrototypeOf(input) !== Object.prototype) return false;
+  for (const key in input) {
+    // Copying such a key (below) sets the copy's prototype instead: the copy is what the reader gets.
+    if (key === "__proto__" || !isJsonData((input as Record<string, unknown>)[key])) return false;
+  }
+  return true;
+}
+
+function convert(input: unknown, path: string): { ok: true; value: JsonValue } | { ok: false; message: string } {
   if (input === null || input === undefined) return { ok: true, value: null };
   switch (typeof input) {
     case "string":
@@ -145,7 +180,7 @@ export function toJsonValue(
   if (Array.isArray(input)) {
     const items: JsonValue[] = [];
     for (const [index, item] of input.entries()) {
-      const converted = toJsonValue(item, `${path}[${index}]`);
+      const converted = convert(item, `${path}[${index}]`);
       if (!converted.ok) return converted;
       items.push(converted.value);
     }
@@ -154,7 +189,7 @@ export function toJsonValue(
   if (Object.getPrototypeOf(input) === Object.prototype) {
     const object: { [key: string]: JsonValue } = {};
     for (const [key, item] of Object.entries(input as Record<string, unknown>)) {
-      const converted = toJsonValue(item, path === "" ? key : `${path}.${key}`);
+      const converted = convert(item, path === "" ? key : `${path}.${key}`);
       if (!converted.ok) return converted;
       object[key] = converted.value;
     }

@@ -12,42 +12,59 @@ type JsonObject = { [key: string]: JsonValue };
 
 /** `remove` operations that take the empty values `after` gained over `before` out of `after`. */
 export function emptyValueRemovals(before: JsonValue, after: JsonValue): PatchOperation[] {
-  return clean(after, before, []).ops;
+  const ops: PatchOperation[] = [];
+  clean(after, before, [], ops);
+  return ops;
 }
 
 /** Keys whose empty value says something. */
 const MEANINGFUL_WHEN_EMPTY = new Set(["emptyDir"]);
 
+/**
+ * Appends to `ops` the removals inside `after` (at `path`, a stack shared by the whole walk: the injected containers
+ * make the output large, and a path copied at every node was most of this walk's time); returns whether every key of
+ * a non-empty map went.
+ */
 function clean(
   after: JsonValue,
   before: JsonValue | undefined,
   path: Array<string | number>,
-): { ops: PatchOperation[]; emptied: boolean } {
+  ops: PatchOperation[],
+): boolean {
   if (Array.isArray(after)) {
-    const ops = after.flatMap((item, index) => clean(item, counterpart(item, before, index), [...path, index]).ops);
-    return { ops, emptied: false };
+    for (let index = 0; index < after.length; index += 1) {
+      const item = after[index] as JsonValue;
+      path.push(index);
+      clean(item, counterpart(item, before, index), path, ops);
+      path.pop();
+    }
+    return false;
   }
-  if (!isObject(after)) return { ops: [], emptied: false };
-  const ops: PatchOperation[] = [];
+  if (!isObject(after)) return false;
   let kept = 0;
-  for (const [key, value] of Object.entries(after)) {
+  let keys = 0;
+  for (const key of Object.keys(after)) {
+    keys += 1;
+    const value = after[key] as JsonValue;
     const had = isObject(before) && Object.hasOwn(before, key);
     const old = had ? (before as JsonObject)[key] : undefined;
     const keepAsWritten = MEANINGFUL_WHEN_EMPTY.has(key) || (had && jsonEqual(old, value));
+    path.push(key);
     if (isEmptyCollection(value) && !keepAsWritten) {
-      ops.push({ op: "remove", path: pointer(...path, key) });
-      continue;
+      ops.push({ op: "remove", path: pointer(...path) });
+    } else {
+      const mark = ops.length;
+      if (clean(value, old, path, ops) && !keepAsWritten) {
+        // Every key of this map went: the map goes, rather than staying as `{}`.
+        ops.length = mark;
+        ops.push({ op: "remove", path: pointer(...path) });
+      } else {
+        kept += 1;
+      }
     }
-    const inner = clean(value, old, [...path, key]);
-    if (inner.emptied && !keepAsWritten) {
-      // Every key of this map went: the map goes, rather than staying as `{}`.
-      ops.push({ op: "remove", path: pointer(...path, key) });
-      continue;
-    }
-    ops.push(...inner.ops);
-    kept += 1;
+    path.pop();
   }
-  return { ops, emptied: kept === 0 && Object.keys(after).length > 0 };
+  return kept === 0 && keys > 0;
 }
 
 /**

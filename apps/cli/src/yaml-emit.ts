@@ -21,11 +21,20 @@ export interface EmitStyle {
 
 /** The value as block YAML lines, unindented, without a final newline. */
 export function emitYaml(value: JsonValue, style: EmitStyle): string {
-  const lines: string[] = [];
-  if (isObject(value) && Object.keys(value).length > 0) emitMap(value, 0, style, lines, "");
-  else if (Array.isArray(value) && value.length > 0) emitSeq(value, 0, style, lines, "");
-  else lines.push(inline(value, 0, style).join("\n"));
-  return lines.join("\n");
+  return emitYamlAt(value, style, 0, true);
+}
+
+/**
+ * The value as block YAML lines shifted to `column`, without a final newline; the first line is left unindented
+ * when `indentFirst` is false (it goes where a node already starts). Written straight at its column rather than
+ * shifted afterwards: the injected lines are most of a `--manual` run's output.
+ */
+export function emitYamlAt(value: JsonValue, style: EmitStyle, column: number, indentFirst: boolean): string {
+  const writer = new Writer(style, column, indentFirst);
+  if (isObject(value) && hasKeys(value)) writer.map(value, 0, "");
+  else if (Array.isArray(value) && value.length > 0) writer.seq(value, 0, "");
+  else for (const line of writer.inline(value, 0)) writer.line(line);
+  return writer.text;
 }
 
 type JsonObject = { [key: string]: JsonValue };
@@ -34,59 +43,98 @@ function isObject(value: JsonValue): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-/**
- * Map entries at `column`; `first` is what goes before the first key on its line (a `- ` already written by an
- * enclosing sequence), so that `- name: x` stays on one line.
- */
-function emitMap(map: JsonObject, column: number, style: EmitStyle, lines: string[], first: string): void {
-  let prefix = first;
-  const entries = Object.entries(map);
-  if (style.sortKeys === true) entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  for (const [key, value] of entries) {
-    const head = `${prefix}${scalar(key)}:`;
-    prefix = " ".repeat(column);
-    if (isObject(value) && Object.keys(value).length > 0) {
-      lines.push(head);
-      emitMap(value, column + style.indent, style, lines, " ".repeat(column + style.indent));
-    } else if (Array.isArray(value) && value.length > 0) {
-      lines.push(head);
-      // Linkerd's layout puts a list's dashes under its key; indented sequences sit one step in.
-      const dashColumn = style.indentSeq ? column + style.indent : column;
-      emitSeq(value, dashColumn, style, lines, " ".repeat(dashColumn));
-    } else {
-      const [text, ...rest] = inline(value, column + style.indent, style);
-      lines.push(`${head} ${text}`, ...rest);
-    }
-  }
+/** `Object.keys(value).length > 0` without building the array. */
+function hasKeys(value: JsonObject): boolean {
+  for (const key in value) if (Object.hasOwn(value, key)) return true;
+  return false;
 }
 
-/** Sequence items with their dashes at `column`; `first` precedes the first dash, as in `emitMap`. */
-function emitSeq(items: JsonValue[], column: number, style: EmitStyle, lines: string[], first: string): void {
-  let prefix = first;
-  for (const item of items) {
-    const dash = `${prefix}- `;
-    prefix = " ".repeat(column);
-    if (isObject(item) && Object.keys(item).length > 0) {
-      emitMap(item, column + 2, style, lines, dash);
-    } else if (Array.isArray(item) && item.length > 0) {
-      emitSeq(item, column + 2, style, lines, dash);
-    } else {
-      const [text, ...rest] = inline(item, column + 2, style);
-      lines.push(`${dash}${text}`, ...rest);
-    }
-  }
+const SPACES = " ".repeat(64);
+
+function spaces(count: number): string {
+  return count <= SPACES.length ? SPACES.slice(0, count) : " ".repeat(count);
 }
 
-/** A value written after `key: ` or `- `: a scalar, an empty collection, or a literal block (content at `column`). */
-function inline(value: JsonValue, column: number, style: EmitStyle): string[] {
-  if (isObject(value)) return ["{}"];
-  if (Array.isArray(value)) return ["[]"];
-  if (typeof value === "string" && literalBlockFits(value)) {
-    const pad = " ".repeat(Math.max(column, style.indent));
-    const body = value.endsWith("\n") ? value.slice(0, -1) : value;
-    return [value.endsWith("\n") ? "|" : "|-", ...body.split("\n").map((line) => (line === "" ? "" : pad + line))];
+class Writer {
+  text = "";
+  private first = true;
+  private readonly base: string;
+
+  constructor(
+    private readonly style: EmitStyle,
+    column: number,
+    private readonly indentFirst: boolean,
+  ) {
+    this.base = spaces(column);
   }
-  return [scalar(value)];
+
+  /** Appends a line at the writer's column (blank lines stay blank). */
+  line(line: string): void {
+    const indented = line === "" || (this.first && !this.indentFirst) ? line : this.base + line;
+    this.text = this.first ? indented : `${this.text}\n${indented}`;
+    this.first = false;
+  }
+
+  /**
+   * Map entries at `column`; `first` is what goes before the first key on its line (a `- ` already written by an
+   * enclosing sequence), so that `- name: x` stays on one line.
+   */
+  map(map: JsonObject, column: number, first: string): void {
+    const style = this.style;
+    let prefix = first;
+    const keys = Object.keys(map);
+    if (style.sortKeys === true) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const key of keys) {
+      const value = map[key] as JsonValue;
+      const head = `${prefix}${scalar(key)}:`;
+      prefix = spaces(column);
+      if (isObject(value) && hasKeys(value)) {
+        this.line(head);
+        this.map(value, column + style.indent, spaces(column + style.indent));
+      } else if (Array.isArray(value) && value.length > 0) {
+        this.line(head);
+        // Linkerd's layout puts a list's dashes under its key; indented sequences sit one step in.
+        const dashColumn = style.indentSeq ? column + style.indent : column;
+        this.seq(value, dashColumn, spaces(dashColumn));
+      } else {
+        const lines = this.inline(value, column + style.indent);
+        this.line(`${head} ${lines[0]}`);
+        for (let index = 1; index < lines.length; index += 1) this.line(lines[index] as string);
+      }
+    }
+  }
+
+  /** Sequence items with their dashes at `column`; `first` precedes the first dash, as in `map`. */
+  seq(items: JsonValue[], column: number, first: string): void {
+    let prefix = first;
+    for (const item of items) {
+      const dash = `${prefix}- `;
+      prefix = spaces(column);
+      if (isObject(item) && hasKeys(item)) {
+        this.map(item, column + 2, dash);
+      } else if (Array.isArray(item) && item.length > 0) {
+        this.seq(item, column + 2, dash);
+      } else {
+        const lines = this.inline(item, column + 2);
+        this.line(`${dash}${lines[0]}`);
+        for (let index = 1; index < lines.length; index += 1) this.line(lines[index] as string);
+      }
+    }
+  }
+
+  /**
+   * A value written after `key: ` or `- `: a scalar, an empty collection, or a literal block (content at `column`).
+   */
+  inline(value: JsonValue, column: number): string[] {
+    if (isObject(value)) return ["{}"];
+    if (Array.isArray(value)) return ["[]"];
+    if (typeof value === "string" && literalBlockFits(value)) {
+      const pad = spaces(Math.max(column, this.style.indent));
+      const body = value.endsWith("\n") ? value.slice(0, -1) : value;
+      return [value.endsWith("\n") ? "|" : "|-", ...body.split("\n").map((line) => (line === "" ? "" : pad + line))];
+    }
+    return [scalar(value)];
+  }
 }
 
 /**
@@ -133,7 +181,15 @@ const NUMBER_LIKE =
 /** YAML 1.1 timestamps: a date, optionally followed by a time. */
 const TIMESTAMP_LIKE = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:$|[Tt \t])/;
 
+/**
+ * Most strings of a manifest (names, images, paths, flags): a letter, then letters, digits and `_./-`. Such a string
+ * is plain unless it is one of YAML 1.1's words or `inf`/`nan`, the only number forms that start with a letter.
+ */
+const SIMPLE_PLAIN = /^[A-Za-z][A-Za-z0-9_./-]*$/;
+const LETTER_NUMBER = /^(?:inf|infinity|nan)$/i;
+
 function plainFits(text: string): boolean {
+  if (SIMPLE_PLAIN.test(text)) return !WORDS_1_1.has(text) && !LETTER_NUMBER.test(text);
   if (text === "" || WORDS_1_1.has(text) || NUMBER_LIKE.test(text) || TIMESTAMP_LIKE.test(text)) return false;
   // Indicators that cannot start a plain scalar; `-`, `?` and `:` can, when a non-space follows.
   if (/^[,[\]{}#&*!|>'"%@`]/.test(text) || /^[-?:](\s|$)/.test(text)) return false;

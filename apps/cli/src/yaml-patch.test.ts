@@ -81,6 +81,18 @@ describe("editDocumentText", () => {
     );
   });
 
+  it("inserts a sequence item after the block scalar of the item above, whose lines may look like comments", () => {
+    const text = lines("list:", "- |", "  # not a comment", "- b");
+    expect(edit(text, [{ op: "add", path: "/list/1", value: "new" }]).text).toBe(
+      lines("list:", "- |", "  # not a comment", "- new", "- b"),
+    );
+    const replaced = edit(text, [
+      { op: "replace", path: "/list/0", value: "x" },
+      { op: "add", path: "/list/1", value: "z" },
+    ]);
+    expect(replaced.text).toBe(lines("list:", "- x", "- z", "- b"));
+  });
+
   it("appends items to an indented sequence with the sequence's own indentation", () => {
     const text = lines(
       "spec:",

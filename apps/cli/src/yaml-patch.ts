@@ -24,10 +24,10 @@ import {
   isAlias,
   isMap,
   isNode,
+  isPair,
   isScalar,
   isSeq,
   parseDocument,
-  visit,
   type Document,
   type Pair,
   type YAMLMap,
@@ -35,7 +35,7 @@ import {
 } from "yaml";
 import type { JsonValue } from "@l5d-injector/injector-core";
 import { KUBERNETES_YAML } from "./documents.js";
-import { emitYaml } from "./yaml-emit.js";
+import { emitYaml, emitYamlAt } from "./yaml-emit.js";
 
 /** How new nodes are laid out: the document's own indentation step and sequence style. */
 export interface LayoutStyle {
@@ -82,7 +82,7 @@ export function patchDocumentText(
   const original = text.endsWith("\n") ? text : `${text}\n`;
   // The caller's parse of `text` has the same ranges: only a final newline may have been added.
   const document = parsed?.document ?? parseDocument(original, KUBERNETES_YAML);
-  const style = detectStyle(document, original);
+  const { style, indirect } = survey(document, original);
   const fallback = () => ({
     text: `${leadingComments(original)}${emitYaml(target, { ...style, sortKeys: false })}\n`,
     preserved: false,
@@ -96,37 +96,12 @@ export function patchDocumentText(
     return fallback();
   }
   if (jsonEqual(current, target)) return { text: original, preserved: true };
-  const planner = new EditPlanner(original, style);
+  // Only a document with indirection is checked, so only there is the skeleton written.
+  const planner = new EditPlanner(original, style, indirect);
   if (!planner.node(document.contents, current, target, [])) return fallback();
   const { text: edited, skeleton } = planner.apply();
-  if (!hasIndirection(document)) return { text: edited, preserved: true };
+  if (!indirect) return { text: edited, preserved: true };
   return parsesTo(skeleton, planner.withPlaceholders(target)) ? { text: edited, preserved: true } : fallback();
-}
-
-/** Anchors, aliases, merge keys and tags: where a value read back can differ from the text the planner edited. */
-function hasIndirection(document: Document.Parsed): boolean {
-  let found = false;
-  visit(document, {
-    Alias() {
-      found = true;
-      return visit.BREAK;
-    },
-    Node(_key, node) {
-      if (node.anchor !== undefined || node.tag !== undefined) {
-        found = true;
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-    Pair(_key, pair) {
-      if (isScalar(pair.key) && pair.key.value === "<<") {
-        found = true;
-        return visit.BREAK;
-      }
-      return undefined;
-    },
-  });
-  return found;
 }
 
 /** Whether `text` reads back as exactly `target` (an edit that orphaned an alias does not even read back). */
@@ -144,7 +119,10 @@ interface Edit {
   start: number;
   end: number;
   text: string;
-  /** The same edit with every new value replaced by the placeholder, for checking where the edits went. */
+  /**
+   * The same edit with every new value replaced by the placeholder, for checking where the edits went (empty when
+   * the document is not checked).
+   */
   skeleton: string;
   /** Creation order: of two insertions at one offset, the one planned first (the deeper one) comes first. */
   order: number;
@@ -166,6 +144,8 @@ class EditPlanner {
   constructor(
     private readonly text: string,
     private readonly style: LayoutStyle,
+    /** Whether `apply` must also give the skeleton. */
+    private readonly checked: boolean,
   ) {}
 
   /**
@@ -188,14 +168,20 @@ class EditPlanner {
 
   /** The edited text, and the skeleton text with placeholders for the new values. */
   apply(): { text: string; skeleton: string } {
-    const edits = [...this.edits].sort((a, b) => b.start - a.start || b.order - a.order);
-    let text = this.text;
-    let skeleton = this.text;
-    for (const edit of edits) {
-      text = text.slice(0, edit.start) + edit.text + text.slice(edit.end);
-      skeleton = skeleton.slice(0, edit.start) + edit.skeleton + skeleton.slice(edit.end);
-    }
-    return { text, skeleton };
+    // Edits do not overlap: one pass from the start joins the pieces once, where splicing each edit into the whole
+    // text copied the lines added so far again at every edit.
+    const edits = [...this.edits].sort((a, b) => a.start - b.start || a.order - b.order);
+    const splice = (part: (edit: Edit) => string) => {
+      const pieces: string[] = [];
+      let position = 0;
+      for (const edit of edits) {
+        pieces.push(this.text.slice(position, edit.start), part(edit));
+        position = edit.end;
+      }
+      pieces.push(this.text.slice(position));
+      return pieces.join("");
+    };
+    return { text: splice((edit) => edit.text), skeleton: this.checked ? splice((edit) => edit.skeleton) : "" };
   }
 
   /** `target` with the placeholder wherever the skeleton has one (copying only the containers on the way). */
@@ -244,17 +230,21 @@ class EditPlanner {
     paths: Path[],
     fresh = false,
   ): void {
-    const placeholder = Array.isArray(value)
-      ? value.map(() => PLACEHOLDER)
-      : Object.fromEntries(Object.keys(value).map((key) => [key, PLACEHOLDER]));
     const newline = atLineStart ? "\n" : "";
     // Only new keys and items take the document's sorted order; a value written anew keeps the user's key order.
     const style = { ...this.style, sortKeys: fresh && this.style.sortKeys };
+    let skeleton = "";
+    if (this.checked) {
+      const placeholder = Array.isArray(value)
+        ? value.map(() => PLACEHOLDER)
+        : Object.fromEntries(Object.keys(value).map((key) => [key, PLACEHOLDER]));
+      skeleton = emitYamlAt(placeholder, this.style, column, atLineStart) + newline;
+    }
     this.edits.push({
       start,
       end,
-      text: indentBlock(emitYaml(value, style), column, atLineStart) + newline,
-      skeleton: indentBlock(emitYaml(placeholder, this.style), column, atLineStart) + newline,
+      text: emitYamlAt(value, style, column, atLineStart) + newline,
+      skeleton,
       order: this.edits.length,
     });
     this.placeholders.push(...paths);
@@ -386,7 +376,14 @@ class EditPlanner {
       if (j < jEnd) {
         const position =
           iEnd < seq.items.length
-            ? aboveComments(this.text, lineStart(this.text, indicators[iEnd] as number), column)
+            ? aboveComments(
+                this.text,
+                lineStart(this.text, indicators[iEnd] as number),
+                column,
+                false,
+                // Not into the item above: the lines of its block scalar can look like comments.
+                iEnd > 0 ? endOfLine(this.text, rangeOf(seq.items[iEnd - 1])[1]) : 0,
+              )
             : endOfLine(this.text, rangeOf(seq.items[seq.items.length - 1])[2]);
         const indices = Array.from({ length: jEnd - j }, (_, offset) => [...path, j + offset]);
         this.write(position, position, target.slice(j, jEnd), column, true, indices, true);
@@ -493,15 +490,6 @@ function sameName(a: JsonValue, b: JsonValue): boolean {
   return isObject(a) && isObject(b) && typeof a.name === "string" && a.name === b.name;
 }
 
-/** Shifts rendered lines to `column`; the first line is left alone when it goes where a node already starts. */
-function indentBlock(rendered: string, column: number, indentFirst: boolean): string {
-  const pad = " ".repeat(column);
-  return rendered
-    .split("\n")
-    .map((line, index) => ((index === 0 && !indentFirst) || line === "" ? line : pad + line))
-    .join("\n");
-}
-
 /** The comment block that opens a document (a licence header, say), kept when the document is rendered anew. */
 function leadingComments(text: string): string {
   return /^(?:[ \t]*(?:#[^\n]*)?\n)*/.exec(text)?.[0] ?? "";
@@ -533,11 +521,12 @@ function indicatorOf(text: string, item: unknown): number {
 
 /**
  * Moves an insertion point above the comment lines that introduce the item below it: comments at its column or
- * deeper for a sequence item, at exactly its column for a map key (deeper ones belong to the value above).
+ * deeper for a sequence item, at exactly its column for a map key (deeper ones belong to the value above); never
+ * above `floor`.
  */
-function aboveComments(text: string, position: number, indicatorColumn: number, exact = false): number {
+function aboveComments(text: string, position: number, indicatorColumn: number, exact = false, floor = 0): number {
   let current = position;
-  while (current > 0) {
+  while (current > floor) {
     const previousStart = lineStart(text, current - 1);
     const line = text.slice(previousStart, current - 1);
     const trimmed = line.trimStart();
@@ -580,32 +569,37 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((item, index) => jsonEqual(item, b[index]));
+    for (let index = 0; index < a.length; index += 1) if (!jsonEqual(a[index], b[index])) return false;
+    return true;
   }
   const aKeys = Object.keys(a);
   if (aKeys.length !== Object.keys(b).length) return false;
-  return aKeys.every(
-    (key) =>
-      Object.hasOwn(b, key) && jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]),
-  );
+  for (const key of aKeys) {
+    if (!Object.hasOwn(b, key) || !jsonEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+      return false;
+  }
+  return true;
 }
 
 /** The indentation step and sequence style the document mostly uses, so that added lines look like their neighbours. */
 export function detectStyle(document: Document.Parsed, text: string): LayoutStyle {
+  return survey(document, text).style;
+}
+
+/**
+ * One walk over the document for what the edits need to know of it: its layout style, and whether it has anchors,
+ * aliases, merge keys or tags (where a value read back can differ from the text the planner edited).
+ */
+function survey(document: Document.Parsed, text: string): { style: LayoutStyle; indirect: boolean } {
   const steps = new Map<number, number>();
   let indented = 0;
   let flat = 0;
   let sortedMaps = 0;
   let unsortedMaps = 0;
-  visit(document, {
-    Map(_key, map) {
-      if (map.flow || map.items.length < 2) return;
-      const keys = map.items.map((pair) => (isScalar(pair.key) ? String(pair.key.value) : ""));
-      if (isSorted(keys)) sortedMaps += 1;
-      else unsortedMaps += 1;
-    },
-    Pair(_key, pair) {
-      if (!isScalar(pair.key) || !pair.key.range) return;
+  let indirect = false;
+  const pair = (pair: Pair) => {
+    if (isScalar(pair.key) && pair.key.value === "<<") indirect = true;
+    if (isScalar(pair.key) && pair.key.range) {
       const keyColumn = columnOf(text, pair.key.range[0]);
       const value = pair.value;
       if (isMap(value) && !value.flow && value.items.length > 0) {
@@ -622,8 +616,33 @@ export function detectStyle(document: Document.Parsed, text: string): LayoutStyl
           // An item without a visible indicator says nothing about the style.
         }
       }
-    },
-  });
+    }
+    walk(pair.key);
+    walk(pair.value);
+  };
+  const walk = (node: unknown): void => {
+    if (isPair(node)) {
+      pair(node);
+      return;
+    }
+    if (isAlias(node)) {
+      indirect = true;
+      return;
+    }
+    if (!isNode(node)) return;
+    if (node.anchor !== undefined || node.tag !== undefined) indirect = true;
+    if (isMap(node)) {
+      if (!node.flow && node.items.length >= 2) {
+        const keys = node.items.map((item) => (isScalar(item.key) ? String(item.key.value) : ""));
+        if (isSorted(keys)) sortedMaps += 1;
+        else unsortedMaps += 1;
+      }
+      for (const item of node.items) pair(item);
+    } else if (isSeq(node)) {
+      for (const item of node.items) walk(item);
+    }
+  };
+  walk(document.contents);
   let indent = KUBERNETES_STYLE.indent;
   let best = 0;
   for (const [step, count] of steps) {
@@ -633,5 +652,5 @@ export function detectStyle(document: Document.Parsed, text: string): LayoutStyl
     }
   }
   // Two maps in order can be chance (`name`, `namespace`); output of `kubectl get -o yaml` has many more.
-  return { indent, indentSeq: indented > flat, sortKeys: sortedMaps >= 3 && unsortedMaps === 0 };
+  return { style: { indent, indentSeq: indented > flat, sortKeys: sortedMaps >= 3 && unsortedMaps === 0 }, indirect };
 }

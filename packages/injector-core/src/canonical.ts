@@ -31,27 +31,24 @@ function removalsOf(object: JsonValue, root: readonly (string | number)[]): Patc
   if (workload.templatePath === undefined) return [];
   const spec = [...root, ...workload.templatePath, "spec"];
   const ops: PatchOperation[] = [];
-  const drop = (node: JsonObject, at: readonly (string | number)[], key: string, zero: JsonValue) => {
-    if (Object.hasOwn(node, key) && node[key] === zero) ops.push({ op: "remove", path: pointer(...at, key) });
-  };
-  for (const key of POD_SPEC_FALSE) drop(workload.podSpec, spec, key, false);
+  // A place is joined only for a removal: the injected containers hold many entries, and few have anything to drop.
+  const remove = (...at: (string | number)[]) => ops.push({ op: "remove", path: pointer(...spec, ...at) });
+  for (const key of POD_SPEC_FALSE) if (holds(workload.podSpec, key, false)) remove(key);
   for (const list of ["initContainers", "containers"]) {
     const containers = workload.podSpec[list];
     if (!Array.isArray(containers)) continue;
     containers.forEach((c, i) => {
       if (!isObject(c)) return;
-      const at = [...spec, list, i];
-      for (const key of CONTAINER_FALSE) drop(c, at, key, false);
-      drop(c, at, "resources", null);
+      for (const key of CONTAINER_FALSE) if (holds(c, key, false)) remove(list, i, key);
+      if (holds(c, "resources", null)) remove(list, i, "resources");
       // An empty `resources` map is Go's zero ResourceRequirements, which Linkerd's output leaves out.
-      if (isObject(c["resources"]) && Object.keys(c["resources"]).length === 0)
-        ops.push({ op: "remove", path: pointer(...at, "resources") });
+      if (isObject(c["resources"]) && Object.keys(c["resources"]).length === 0) remove(list, i, "resources");
       // By index: the pointer names each entry's place in the list, and objects() would lose it.
-      const within = (list: string, key: string, zero: JsonValue) => {
-        const items = c[list];
+      const within = (field: string, key: string, zero: JsonValue) => {
+        const items = c[field];
         if (!Array.isArray(items)) return;
         items.forEach((item, j) => {
-          if (isObject(item)) drop(item, [...at, list, j], key, zero);
+          if (isObject(item) && holds(item, key, zero)) remove(list, i, field, j, key);
         });
       };
       within("env", "value", "");
@@ -59,9 +56,14 @@ function removalsOf(object: JsonValue, root: readonly (string | number)[]): Patc
       within("ports", "hostPort", 0);
       for (const probe of PROBES) {
         const p = c[probe];
-        if (isObject(p)) for (const key of PROBE_ZERO) drop(p, [...at, probe], key, 0);
+        if (isObject(p)) for (const key of PROBE_ZERO) if (holds(p, key, 0)) remove(list, i, probe, key);
       }
     });
   }
   return ops;
+}
+
+/** Whether `node` has `key`, holding `zero`. */
+function holds(node: JsonObject, key: string, zero: JsonValue): boolean {
+  return Object.hasOwn(node, key) && node[key] === zero;
 }
