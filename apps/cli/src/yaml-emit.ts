@@ -30,11 +30,12 @@ export function emitYaml(value: JsonValue, style: EmitStyle): string {
  * shifted afterwards: the injected lines are most of a `--manual` run's output.
  */
 export function emitYamlAt(value: JsonValue, style: EmitStyle, column: number, indentFirst: boolean): string {
-  const writer = new Writer(style, column, indentFirst);
-  if (isObject(value) && hasKeys(value)) writer.map(value, 0, "");
-  else if (Array.isArray(value) && value.length > 0) writer.seq(value, 0, "");
-  else for (const line of writer.inline(value, 0)) writer.line(line);
-  return writer.text;
+  const writer = new Writer(style, column);
+  const lead = indentFirst ? spaces(column) : "";
+  if (isObject(value) && hasKeys(value)) writer.map(value, 0, lead);
+  else if (Array.isArray(value) && value.length > 0) writer.seq(value, 0, lead);
+  else writer.value(lead, value, 0);
+  return writer.lines.join("\n");
 }
 
 type JsonObject = { [key: string]: JsonValue };
@@ -55,29 +56,28 @@ function spaces(count: number): string {
   return count <= SPACES.length ? SPACES.slice(0, count) : " ".repeat(count);
 }
 
+/** Columns are relative to the block; `pad` gives the indentation of a line at one, the block's own included. */
 class Writer {
-  text = "";
-  private first = true;
-  private readonly base: string;
+  readonly lines: string[] = [];
+  private readonly pads: string[] = [];
 
   constructor(
     private readonly style: EmitStyle,
-    column: number,
-    private readonly indentFirst: boolean,
-  ) {
-    this.base = spaces(column);
-  }
+    private readonly base: number,
+  ) {}
 
-  /** Appends a line at the writer's column (blank lines stay blank). */
-  line(line: string): void {
-    const indented = line === "" || (this.first && !this.indentFirst) ? line : this.base + line;
-    this.text = this.first ? indented : `${this.text}\n${indented}`;
-    this.first = false;
+  private pad(column: number): string {
+    let pad = this.pads[column];
+    if (pad === undefined) {
+      pad = spaces(this.base + column);
+      this.pads[column] = pad;
+    }
+    return pad;
   }
 
   /**
-   * Map entries at `column`; `first` is what goes before the first key on its line (a `- ` already written by an
-   * enclosing sequence), so that `- name: x` stays on one line.
+   * Map entries at `column`; `first` is what goes before the first key on its line (its indentation, or a `- `
+   * already written by an enclosing sequence), so that `- name: x` stays on one line.
    */
   map(map: JsonObject, column: number, first: string): void {
     const style = this.style;
@@ -87,19 +87,17 @@ class Writer {
     for (const key of keys) {
       const value = map[key] as JsonValue;
       const head = `${prefix}${scalar(key)}:`;
-      prefix = spaces(column);
+      prefix = this.pad(column);
       if (isObject(value) && hasKeys(value)) {
-        this.line(head);
-        this.map(value, column + style.indent, spaces(column + style.indent));
+        this.lines.push(head);
+        this.map(value, column + style.indent, this.pad(column + style.indent));
       } else if (Array.isArray(value) && value.length > 0) {
-        this.line(head);
+        this.lines.push(head);
         // Linkerd's layout puts a list's dashes under its key; indented sequences sit one step in.
         const dashColumn = style.indentSeq ? column + style.indent : column;
-        this.seq(value, dashColumn, spaces(dashColumn));
+        this.seq(value, dashColumn, this.pad(dashColumn));
       } else {
-        const lines = this.inline(value, column + style.indent);
-        this.line(`${head} ${lines[0]}`);
-        for (let index = 1; index < lines.length; index += 1) this.line(lines[index] as string);
+        this.value(`${head} `, value, column + style.indent);
       }
     }
   }
@@ -109,31 +107,30 @@ class Writer {
     let prefix = first;
     for (const item of items) {
       const dash = `${prefix}- `;
-      prefix = spaces(column);
+      prefix = this.pad(column);
       if (isObject(item) && hasKeys(item)) {
         this.map(item, column + 2, dash);
       } else if (Array.isArray(item) && item.length > 0) {
         this.seq(item, column + 2, dash);
       } else {
-        const lines = this.inline(item, column + 2);
-        this.line(`${dash}${lines[0]}`);
-        for (let index = 1; index < lines.length; index += 1) this.line(lines[index] as string);
+        this.value(dash, item, column + 2);
       }
     }
   }
 
   /**
-   * A value written after `key: ` or `- `: a scalar, an empty collection, or a literal block (content at `column`).
+   * A value written after `head` (`key: ` or `- `): a scalar, an empty collection, or a literal block (content at
+   * `column`).
    */
-  inline(value: JsonValue, column: number): string[] {
-    if (isObject(value)) return ["{}"];
-    if (Array.isArray(value)) return ["[]"];
-    if (typeof value === "string" && literalBlockFits(value)) {
-      const pad = spaces(Math.max(column, this.style.indent));
+  value(head: string, value: JsonValue, column: number): void {
+    if (isObject(value)) this.lines.push(`${head}{}`);
+    else if (Array.isArray(value)) this.lines.push(`${head}[]`);
+    else if (typeof value === "string" && literalBlockFits(value)) {
+      const pad = this.pad(Math.max(column, this.style.indent));
       const body = value.endsWith("\n") ? value.slice(0, -1) : value;
-      return [value.endsWith("\n") ? "|" : "|-", ...body.split("\n").map((line) => (line === "" ? "" : pad + line))];
-    }
-    return [scalar(value)];
+      this.lines.push(`${head}${value.endsWith("\n") ? "|" : "|-"}`);
+      for (const line of body.split("\n")) this.lines.push(line === "" ? "" : pad + line);
+    } else this.lines.push(`${head}${scalar(value)}`);
   }
 }
 

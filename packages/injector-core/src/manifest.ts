@@ -2,13 +2,13 @@ import { CONTROL_PLANE_COMPONENT_LABEL, CREATED_BY_ANNOTATION, INJECT_ANNOTATION
 import { canonicalRemovals } from "./canonical.js";
 import { decide, type Decision } from "./decision.js";
 import { annotationOps, fullInjection, metadataOps, OWNER_LABEL_KINDS } from "./inject.js";
-import { stringMap } from "./json.js";
-import { applyPatch, applyPatchInPlace } from "./patch.js";
+import { clone, stringMap } from "./json.js";
+import { applyPatchInPlace } from "./patch.js";
 import { reasonSentences } from "./report.js";
 import { A, FLAG_ANNOTATIONS } from "./settings.js";
 import { transformEach, type Effect } from "./transform.js";
 import type { JsonValue, KubeObjectLike, ManifestOptions, ReasonCode, TransformResult } from "./types.js";
-import { uninject } from "./uninject.js";
+import { uninject, uninjectPatch } from "./uninject.js";
 import { readWorkload, type Workload } from "./workload.js";
 
 type Path = readonly (string | number)[];
@@ -56,22 +56,20 @@ export function reinjectManifest<T extends KubeObjectLike | JsonValue>(
   object: T,
   options: ManifestOptions,
 ): TransformResult<T> {
-  const removed = uninject(object);
-  if (!removed.ok) return removed;
+  // Only the injection is reported: the removal needs no decision or report of its own.
+  const removal = uninjectPatch(object);
   // Most inputs carry no proxy to take out: then the injection reads the input itself, which it never changes.
-  const uninjected = removed.patch.length === 0 ? undefined : removed.object;
+  const uninjected = removal.length === 0 ? undefined : (applyPatchInPlace(clone(object as JsonValue), removal) as T);
   const injected = injectManifest(uninjected ?? object, options);
   if (!injected.ok || (uninjected === undefined && injected.patch.length === 0)) return injected;
-  // The uninjected copy is the core's own: the injection goes into it rather than into one more copy.
-  const result =
-    uninjected === undefined
-      ? applyPatch(object as JsonValue, injected.patch)
-      : applyPatchInPlace(uninjected as JsonValue, injected.patch);
+  // The uninjected copy is the core's own: the injection goes into it rather than into one more copy. Otherwise the
+  // input is copied whole first: `applyPatch` would copy what the patch adds (the proxy, most of the result) twice.
+  const result = applyPatchInPlace((uninjected ?? clone(object as JsonValue)) as JsonValue, injected.patch);
   const removals = canonicalRemovals(result);
   return {
     ok: true,
     object: applyPatchInPlace(result, removals) as T,
-    patch: [...removed.patch, ...injected.patch, ...removals],
+    patch: [...removal, ...injected.patch, ...removals],
     reports: injected.reports,
   };
 }

@@ -1,6 +1,6 @@
 import type { Decision } from "./decision.js";
-import { isObject } from "./json.js";
-import { applyPatch } from "./patch.js";
+import { clone, isObject } from "./json.js";
+import { applyPatchInPlace } from "./patch.js";
 import { assembleReport } from "./report.js";
 import type { Issue, JsonValue, KubeObjectLike, PatchOperation, ResourceReport, TransformResult } from "./types.js";
 import type { Workload } from "./workload.js";
@@ -53,7 +53,8 @@ function lazyResult<T>(input: JsonValue, patch: PatchOperation[], reports: Resou
   return {
     ok: true,
     get object(): T {
-      object ??= applyPatch(input, patch) as T;
+      // Copied whole, then patched: `applyPatch` would copy what the patch adds twice.
+      object ??= applyPatchInPlace(clone(input), patch) as T;
       return object;
     },
     patch,

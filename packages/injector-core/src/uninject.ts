@@ -4,7 +4,7 @@ import { isObject, stringMap } from "./json.js";
 import { pointer } from "./patch.js";
 import { transformEach, type Transformed } from "./transform.js";
 import type { JsonObject, JsonValue, KubeObjectLike, PatchOperation, TransformResult } from "./types.js";
-import { readWorkload, str } from "./workload.js";
+import { readWorkload, str, type Workload } from "./workload.js";
 
 // Linkerd leaves linkerd-network-validator, linkerd-debug and linkerd-podinfo behind (spec §5.7), so that injecting
 // an injected object duplicates them. We remove everything the injection adds, so that injection is idempotent.
@@ -28,10 +28,27 @@ export function uninject<T extends KubeObjectLike | JsonValue>(input: T): Transf
   return transformEach(input, uninjectOne);
 }
 
+/**
+ * The patch of {@link uninject} alone, for a caller that reports something else (re-injection reports the
+ * injection): no decision or report is made for it.
+ */
+export function uninjectPatch(input: KubeObjectLike | JsonValue): PatchOperation[] {
+  const object = input as JsonValue;
+  if (isObject(object) && object["kind"] === "List" && Array.isArray(object["items"])) {
+    return object["items"].flatMap((item, i) => removals(readWorkload(item), ["items", i]).ops);
+  }
+  return removals(readWorkload(object), []).ops;
+}
+
 function uninjectOne(input: JsonValue, root: readonly (string | number)[]): Transformed {
   const workload = readWorkload(input);
   // The report says what Linkerd's checks make of the object, as the CLI's would (the token projection's default).
   const decision = decide(workload, { origin: "cli", tokenProjection: true, namespaceAnnotations: {} });
+  const { ops, changed } = removals(workload, root);
+  return { workload, decision, effect: { ok: true, patch: ops, outcome: changed ? "uninjected" : "skipped" } };
+}
+
+function removals(workload: Workload, root: readonly (string | number)[]): { ops: PatchOperation[]; changed: boolean } {
   const ops: PatchOperation[] = [];
   let changed = false;
   const hasTemplate = workload.templatePath !== undefined;
@@ -58,7 +75,7 @@ function uninjectOne(input: JsonValue, root: readonly (string | number)[]): Tran
     changed ||= removed.some((r) => r.count > 0);
     ops.push(...removeNamed(spec["volumes"], [...template, "spec", "volumes"], (n) => PROXY_VOLUMES.has(n)).ops);
   }
-  return { workload, decision, effect: { ok: true, patch: ops, outcome: changed ? "uninjected" : "skipped" } };
+  return { ops, changed };
 }
 
 function stripMetadata(
