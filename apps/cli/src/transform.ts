@@ -39,7 +39,7 @@ export function transformFile(
   if (!split.ok) return { ok: false, errors: [`${name}:${split.problem.line}: ${split.problem.message}`] };
 
   const errors: string[] = [];
-  const outputs: string[] = [];
+  const output = new OutputBuffer();
   const reports: ResourceReport[] = [];
   let changed = false;
   for (const [index, source] of split.documents.entries()) {
@@ -88,18 +88,47 @@ export function transformFile(
       changed = true;
     }
     if (format === "json") {
-      outputs.push(`${JSON.stringify(sortKeys(object))}\n`);
+      output.push(`${JSON.stringify(sortKeys(object))}\n`);
     } else if (format === "patch") {
-      outputs.push(`${JSON.stringify({ ...identity(parsed.value), patch: operations })}\n`);
+      output.push(`${JSON.stringify({ ...identity(parsed.value), patch: operations })}\n`);
     } else if (operations.length === 0) {
       // Untouched documents (unsupported kinds, documents without a kind, skipped workloads) are echoed as written.
-      outputs.push(`${withNewline(source.text)}---\n`);
+      output.push(`${withNewline(source.text)}---\n`);
     } else {
-      outputs.push(`${patchDocumentText(source.text, object, parsed).text}---\n`);
+      output.push(`${patchDocumentText(source.text, object, parsed).text}---\n`);
     }
   }
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, output: outputs.join(""), reports, changed };
+  return { ok: true, output: output.text(), reports, changed };
+}
+
+/**
+ * The output of the documents so far. Documents are joined into chunks of a few hundred kilobytes as they come: a
+ * large output kept as one small string per document made every young-generation collection copy them all again,
+ * while a chunk that large is allocated where the collector does not move it.
+ */
+class OutputBuffer {
+  private readonly chunks: string[] = [];
+  private pending: string[] = [];
+  private pendingLength = 0;
+
+  push(text: string): void {
+    this.pending.push(text);
+    this.pendingLength += text.length;
+    if (this.pendingLength >= 256 * 1024) this.flush();
+  }
+
+  text(): string {
+    this.flush();
+    return this.chunks.join("");
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    this.chunks.push(this.pending.join(""));
+    this.pending = [];
+    this.pendingLength = 0;
+  }
 }
 
 /** `, deployment/web` for an error message, when the document says what it is. */

@@ -125,7 +125,7 @@ class Writer {
   value(head: string, value: JsonValue, column: number): void {
     if (isObject(value)) this.lines.push(`${head}{}`);
     else if (Array.isArray(value)) this.lines.push(`${head}[]`);
-    else if (typeof value === "string" && literalBlockFits(value)) {
+    else if (typeof value === "string" && value.includes("\n") && literalBlockFits(value)) {
       const pad = this.pad(Math.max(column, this.style.indent));
       const body = value.endsWith("\n") ? value.slice(0, -1) : value;
       this.lines.push(`${head}${value.endsWith("\n") ? "|" : "|-"}`);
@@ -165,8 +165,22 @@ export function scalar(value: JsonValue): string {
     return `${mantissa.includes(".") ? mantissa : `${mantissa}.0`}e${exponent}`;
   }
   if (typeof value !== "string") return "{}";
-  return plainFits(value) ? value : quoted(value);
+  let written = WRITTEN.get(value);
+  if (written === undefined) {
+    written = plainFits(value) ? value : quoted(value);
+    if (WRITTEN.size >= WRITTEN_LIMIT) WRITTEN.clear();
+    WRITTEN.set(value, written);
+  }
+  return written;
 }
+
+/**
+ * Strings as written, remembered: the injected containers repeat the same keys and values in every workload, and
+ * deciding how to write a string was a third of writing them. A pure function of the string, so a shared memo is
+ * safe; bounded, so that a large input of distinct strings does not keep them all.
+ */
+const WRITTEN = new Map<string, string>();
+const WRITTEN_LIMIT = 10_000;
 
 /**
  * What any YAML reader in use might take for a number: YAML 1.1's binary, octal, hex, underscored, sexagesimal

@@ -600,17 +600,17 @@ function survey(document: Document.Parsed, text: string): { style: LayoutStyle; 
   const pair = (pair: Pair) => {
     if (isScalar(pair.key) && pair.key.value === "<<") indirect = true;
     if (isScalar(pair.key) && pair.key.range) {
-      const keyColumn = columnOf(text, pair.key.range[0]);
+      const keyStart = pair.key.range[0];
       const value = pair.value;
       if (isMap(value) && !value.flow && value.items.length > 0) {
         const firstKey = (value.items[0] as Pair).key;
         if (isScalar(firstKey) && firstKey.range) {
-          const step = columnOf(text, firstKey.range[0]) - keyColumn;
+          const step = columnOf(text, firstKey.range[0]) - columnOf(text, keyStart);
           if (step > 0) steps.set(step, (steps.get(step) ?? 0) + 1);
         }
       } else if (isSeq(value) && !value.flow && value.items.length > 0) {
         try {
-          if (columnOf(text, indicatorOf(text, value.items[0])) > keyColumn) indented += 1;
+          if (columnOf(text, indicatorOf(text, value.items[0])) > columnOf(text, keyStart)) indented += 1;
           else flat += 1;
         } catch {
           // An item without a visible indicator says nothing about the style.
