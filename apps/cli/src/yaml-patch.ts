@@ -98,7 +98,7 @@ export function patchDocumentText(
   if (jsonEqual(current, target)) return { text: original, preserved: true };
   // Only a document with indirection is checked, so only there is the skeleton written.
   const planner = new EditPlanner(original, style, indirect);
-  if (!planner.node(document.contents, current, target, [])) return fallback();
+  if (!planner.edit(document.contents, current, target, [])) return fallback();
   const { text: edited, skeleton } = planner.apply();
   if (!indirect) return { text: edited, preserved: true };
   return parsesTo(skeleton, planner.withPlaceholders(target)) ? { text: edited, preserved: true } : fallback();
@@ -153,7 +153,11 @@ class EditPlanner {
    * be done inside the node, so that its parent replaces it whole.
    */
   node(node: unknown, current: JsonValue, target: JsonValue, path: Path): boolean {
-    if (jsonEqual(current, target)) return true;
+    return jsonEqual(current, target) || this.edit(node, current, target, path);
+  }
+
+  /** `node`, for values already known to differ. */
+  edit(node: unknown, current: JsonValue, target: JsonValue, path: Path): boolean {
     if (isAlias(node) || !isNode(node)) return false;
     // An anchored node is shared with its aliases: editing it would change them too.
     if (node.anchor) return false;
@@ -281,8 +285,13 @@ class EditPlanner {
       if (merge) continue;
       if (!kept[index]) {
         if (!(onDashLine && index < firstKept)) this.removePair(pair);
-      } else if (!this.node(pair.value, current[key] as JsonValue, target[key] as JsonValue, [...path, key])) {
-        this.replacePair(pair, key, target[key] as JsonValue, path);
+      } else {
+        const before = current[key] as JsonValue;
+        const after = target[key] as JsonValue;
+        // Compared here, before the path is copied: most keys keep their value.
+        if (!jsonEqual(before, after) && !this.edit(pair.value, before, after, [...path, key])) {
+          this.replacePair(pair, key, after, path);
+        }
       }
     }
 
