@@ -37,3 +37,26 @@ export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";
 export type { Networks } from "./parse.js";
+export {
+  auditPod,
+  compareInjectedParts,
+  createAuditTally,
+  describeDifference,
+  hasProxy,
+  needsRestart,
+  ownerNeedsLookup,
+  resolveWorkload,
+  singleOwner,
+} from "./audit/index.js";
+export type {
+  AuditItem,
+  AuditReason,
+  AuditStatus,
+  AuditTally,
+  InjectionVerdict,
+  OwnerRef,
+  PodAudit,
+  PodAuditOptions,
+  ProxyDifference,
+  WorkloadRef,
+} from "./audit/index.js";
