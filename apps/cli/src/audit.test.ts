@@ -87,7 +87,9 @@ function cluster(): Record<string, KubeObject> {
   ];
   for (const p of pods) {
     const meta = p["metadata"] as { namespace: string; name: string };
-    objects[`/api/v1/namespaces/${meta.namespace}/pods/${meta.name}`] = p;
+    // As the API server lists them: without kind and apiVersion.
+    const { kind, apiVersion, ...listed } = p;
+    objects[`/api/v1/namespaces/${meta.namespace}/pods/${meta.name}`] = listed;
   }
   return objects;
 }

@@ -131,7 +131,8 @@ async function auditPods(
 
   for await (const page of api.list(path, {}, pageSize)) {
     if (!page.ok) return { ok: false, message: `cannot list pods: ${page.message}` };
-    const pods = page.items.filter(isRunning);
+    // Items of a LIST carry no kind: the core reads one to know it has a Pod.
+    const pods = page.items.filter(isRunning).map((pod) => ({ ...pod, apiVersion: "v1", kind: "Pod" }));
     // The owners this page needs, read at once (a few at a time) rather than pod by pod.
     const lookups = new Map<string, { namespace: string; owner: OwnerRef }>();
     for (const pod of pods) {

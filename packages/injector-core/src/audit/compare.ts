@@ -202,9 +202,12 @@ function isServerDefault(parent: string, key: string, value: JsonValue | undefin
   );
 }
 
-/** `null`, `[]` and `{}`: a patch may write `resources: null`, stored as `{}`; serialisation leaves empties out. */
+/**
+ * `null`, `""`, `[]` and `{}`: a patch may write `resources: null`, stored as `{}`; Go's `omitempty` leaves empties
+ * out (an env var's `value: ""` comes back without `value`).
+ */
 function isEmpty(value: JsonValue | undefined): boolean {
-  if (value === undefined || value === null) return true;
+  if (value === undefined || value === null || value === "") return true;
   if (Array.isArray(value)) return value.length === 0;
   return isObject(value) && Object.keys(value).length === 0;
 }

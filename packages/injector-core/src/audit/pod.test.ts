@@ -64,6 +64,16 @@ describe("auditPod", () => {
     }
   });
 
+  it("says meshed for a pod without ports, whose empty LINKERD2_PROXY_INBOUND_PORTS the API server leaves out", () => {
+    const portless = appPod({ spec: { containers: [{ name: "app", image: "ghcr.io/example/worker:1.2" }] } });
+    const pod = meshedPod(classic, portless);
+    const proxy = (pod["spec"] as { containers: { env: { name: string; value?: string }[] }[] }).containers[0];
+    expect(proxy?.env.find((e) => e.name === "LINKERD2_PROXY_INBOUND_PORTS")).toEqual({
+      name: "LINKERD2_PROXY_INBOUND_PORTS",
+    });
+    expect(auditPod(pod, { configuration: classic, namespace, owner })).toMatchObject({ status: "meshed" });
+  });
+
   it("says unmeshed for a pod without a proxy in a namespace annotated for injection", () => {
     const pod = deepFreeze(asStored(appPod()));
     expect(auditPod(pod, { configuration: classic, namespace, owner })).toMatchObject({

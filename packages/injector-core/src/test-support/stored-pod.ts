@@ -3,7 +3,7 @@ import type { JsonObject, JsonValue } from "../types.js";
 
 /**
  * A pod as kube-apiserver v1.20 stores and returns it (pkg/apis/core/v1/defaults.go): container and probe defaults
- * filled in, requests defaulted from limits, volume modes, field references' apiVersion, the ServiceAccount token
+ * filled in, empty strings left out, requests defaulted from limits, volume modes, field references' apiVersion, the ServiceAccount token
  * volume mounted into the app containers, and status and server metadata added. Audits compare such pods with the
  * core's own output, which never has these.
  */
@@ -47,6 +47,8 @@ function defaultContainer(container: JsonObject): void {
       ...(isObject(resources["requests"]) ? resources["requests"] : {}),
     };
   }
+  // Go's `omitempty`: an empty string is not written back (an env var's `value: ""` comes back without `value`).
+  dropEmptyStrings(container);
   walk(container, (key, value) => {
     if (key === "ports" && Array.isArray(value)) for (const p of value) if (isObject(p)) p["protocol"] ??= "TCP";
     if (key === "fieldRef" && isObject(value)) value["apiVersion"] ??= "v1";
@@ -73,6 +75,16 @@ function walk(value: JsonValue, visit: (key: string, value: JsonValue) => void):
     for (const [key, child] of Object.entries(value)) {
       visit(key, child);
       walk(child, visit);
+    }
+  }
+}
+
+function dropEmptyStrings(value: JsonValue): void {
+  if (Array.isArray(value)) for (const item of value) dropEmptyStrings(item);
+  else if (isObject(value)) {
+    for (const [key, child] of Object.entries(value)) {
+      if (child === "") delete value[key];
+      else dropEmptyStrings(child);
     }
   }
 }
