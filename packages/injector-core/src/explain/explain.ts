@@ -248,7 +248,8 @@ function annotationStep(workload: Workload, namespace: NamespaceFacts, report: R
     value === undefined ? "no linkerd.io/inject" : `linkerd.io/inject: ${value}`;
   const code = report.injectDisabledReason;
   const check = "inject_annotation";
-  if (report.injectable) {
+  // Enabled (whatever the content checks say): the annotation step passes.
+  if (!report.injectDisabled) {
     const detail =
       report.annotationAt === "namespace"
         ? `${ns} has linkerd.io/inject: ${nsValue}${podValue === undefined ? "" : `; ${where} has linkerd.io/inject: ${podValue}, which does not opt out`}`
@@ -361,7 +362,7 @@ function layoutSteps(
   const valid = key !== undefined && entry !== undefined && isValidProxyAnnotationValue(key, entry.value);
   const why =
     valid && entry !== undefined
-      ? `the annotation ${key}: ${entry.value}${entry.inherited ? ` inherited from namespace "${namespace}"` : ""}`
+      ? `of the annotation ${key}: ${entry.value}${entry.inherited ? ` inherited from namespace "${namespace}"` : ""}`
       : `the values' proxy.nativeSidecar is ${String(context.configuration.values.proxy?.nativeSidecar ?? false)}`;
   const what =
     layout === "native"
@@ -372,7 +373,7 @@ function layoutSteps(
     version === undefined
       ? "API server version unknown"
       : `Kubernetes ${context.serverVersion} ${version.major > 1 || version.minor >= 29 ? "supports" : "does not support"} native sidecars (1.29+)`;
-  const steps: ExplainStep[] = [{ check: "layout", result: "info", detail: `${what}, because of ${why}; ${server}` }];
+  const steps: ExplainStep[] = [{ check: "layout", result: "info", detail: `${what}, because ${why}; ${server}` }];
   const hints: Hint[] = [];
   if (layout === "native" && version !== undefined && version.major === 1 && version.minor < 29) {
     const message = `the proxy would be a native sidecar, which Kubernetes ${context.serverVersion} does not support (1.29+): the pod would not start its proxy; set ${setting.annotation}: "false" or proxy.nativeSidecar: false`;

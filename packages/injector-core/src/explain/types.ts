@@ -91,7 +91,9 @@ export type HintCode =
   /** The native sidecar layout on an API server older than Kubernetes 1.29: the proxy would not start. */
   | "native_sidecar_unsupported"
   /** The values have no `identityTrustAnchorsPEM`: nothing can be injected with them. */
-  | "trust_anchors_missing";
+  | "trust_anchors_missing"
+  /** Live objects: the workload would be injected, but its current pods, created before, have no proxy. */
+  | "pods_not_injected_yet";
 
 /** A classic mistake found, and what to do about it. */
 export interface Hint {
