@@ -201,6 +201,7 @@ describe("explainWorkload", () => {
     });
     const byCheck = Object.fromEntries(e.steps.map((s) => [s.check, s.result]));
     expect(byCheck).toMatchObject({
+      inject_annotation: "pass",
       host_network: "fail",
       existing_sidecar: "fail",
       udp_ports: "warn",
