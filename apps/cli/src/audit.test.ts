@@ -1,4 +1,9 @@
-import { injectAdmission, prepareConfiguration, resolveValues } from "@l5d-injector/injector-core";
+import {
+  DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION,
+  injectAdmission,
+  prepareConfiguration,
+  resolveValues,
+} from "@l5d-injector/injector-core";
 import { describe, expect, it } from "vitest";
 import { type AuditArgs, EXIT_NEEDS_RESTART, runAudit } from "./audit.js";
 import type { KubeObject } from "./kube-api.js";
@@ -59,6 +64,8 @@ function cluster(): Record<string, KubeObject> {
       data: { values: JSON.stringify({ identityTrustAnchorsPEM: PEM }) },
     },
     "/version": { major: "1", minor: "20", gitVersion: "v1.20.2" },
+    "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/l5d-proxy-injector-webhook-config":
+      structuredClone(DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION),
     "/api/v1/namespaces/shop": namespace("shop", ENABLED),
     "/api/v1/namespaces/quiet": namespace("quiet"),
     "/apis/apps/v1/namespaces/shop/replicasets/web-1": {
@@ -186,6 +193,31 @@ describe("audit", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  it("applies the cluster's webhook configuration: a namespace its namespaceSelector leaves out is skipped", async () => {
+    const objects = cluster();
+    objects["/api/v1/namespaces/system"] = {
+      metadata: {
+        name: "system",
+        annotations: ENABLED,
+        labels: { "config.linkerd.io/admission-webhooks": "disabled" },
+      },
+    };
+    objects["/api/v1/namespaces/system/pods/agent"] = {
+      metadata: { name: "agent", namespace: "system" },
+      spec: { containers: [{ name: "a", image: "a:1" }] },
+    };
+    const io = memoryIo({ kube: { ok: true, api: memoryKube(objects) } });
+    expect(await runAudit(args({ allNamespaces: false, namespace: "system" }), io, deps())).toBe(0);
+    expect(JSON.parse(io.stdoutText()).items).toEqual([
+      expect.objectContaining({
+        kind: "Pod",
+        name: "agent",
+        status: "skipped",
+        reason: "excluded_by_webhook_selector",
+      }),
+    ]);
   });
 
   it("says what failed when the cluster cannot be read, with exit code 1", async () => {

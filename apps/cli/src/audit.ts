@@ -15,6 +15,7 @@ import {
   singleOwner,
   type AuditItem,
   type Configuration,
+  type JsonValue,
   type KubeObjectLike,
   type OwnerRef,
 } from "@l5d-injector/injector-core";
@@ -56,10 +57,10 @@ export async function runAudit(args: AuditArgs, io: CliIo, deps: AuditDeps): Pro
   const connection = await io.connectKube(clusterRequest(args));
   if (!connection.ok) return failure(io, connection.message);
   const api = connection.api;
-  const configuration = await currentConfiguration(api, args.linkerdNamespace);
-  if (!configuration.ok) return failure(io, configuration.message);
+  const current = await readCurrent(api, args.linkerdNamespace, io);
+  if (!current.ok) return failure(io, current.message);
 
-  const audited = await auditPods(api, args, configuration.configuration, io, deps.pageSize);
+  const audited = await auditPods(api, args, current.current, io, deps.pageSize);
   if (!audited.ok) return failure(io, audited.message);
   const items = audited.items;
   const pending = items.filter(needsRestart);
@@ -82,14 +83,26 @@ export async function runAudit(args: AuditArgs, io: CliIo, deps: AuditDeps): Pro
   return restarted.manual > 0 ? EXIT_NEEDS_RESTART : 0;
 }
 
-type ConfigurationResult = { ok: true; configuration: Configuration } | { ok: false; message: string };
+/** What the audit compares with: the configuration, the API server's version, and its webhook configurations. */
+interface Current {
+  configuration: Configuration;
+  serverVersion: string;
+  /** Absent when they cannot be read: explain then assumes the chart's. */
+  webhooks: JsonValue[] | undefined;
+}
+
+type CurrentResult = { ok: true; current: Current } | { ok: false; message: string };
 
 /**
  * The configuration the webhook injects with now: the cluster's `linkerd-config`, with the classic layout on
  * Kubernetes before 1.29, as the webhook chooses it (native sidecars need 1.29).
  */
-async function currentConfiguration(api: KubeApi, linkerdNamespace: string): Promise<ConfigurationResult> {
-  const [values, version] = await Promise.all([readValues(api, linkerdNamespace), api.get("/version")]);
+async function readCurrent(api: KubeApi, linkerdNamespace: string, io: CliIo): Promise<CurrentResult> {
+  const [values, version, webhooks] = await Promise.all([
+    readValues(api, linkerdNamespace),
+    api.get("/version"),
+    readWebhooks(api),
+  ]);
   if (!values.ok) return values;
   if (!version.ok) return { ok: false, message: `cannot read the Kubernetes version: ${version.message}` };
   const major = Number.parseInt(String(version.body["major"] ?? ""), 10);
@@ -102,7 +115,30 @@ async function currentConfiguration(api: KubeApi, linkerdNamespace: string): Pro
   if (!prepared.ok) {
     return { ok: false, message: `invalid values in linkerd-config: ${prepared.issues.map(formatIssue).join("; ")}` };
   }
-  return prepared;
+  if (!webhooks.ok) {
+    io.stderr.write(
+      `warning: ${webhooks.message}; assuming the injector's webhook configuration as the chart installs it\n`,
+    );
+  }
+  const gitVersion = version.body["gitVersion"];
+  return {
+    ok: true,
+    current: {
+      configuration: prepared.configuration,
+      serverVersion: typeof gitVersion === "string" ? gitVersion : `v${major}.${minor}.0`,
+      webhooks: webhooks.ok ? webhooks.items : undefined,
+    },
+  };
+}
+
+/** The cluster's MutatingWebhookConfigurations: which webhooks the API server calls for a pod. */
+async function readWebhooks(api: KubeApi): Promise<{ ok: true; items: JsonValue[] } | { ok: false; message: string }> {
+  const items: JsonValue[] = [];
+  for await (const page of api.list("/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations")) {
+    if (!page.ok) return { ok: false, message: `cannot list MutatingWebhookConfigurations: ${page.message}` };
+    items.push(...(page.items as JsonValue[]));
+  }
+  return { ok: true, items };
 }
 
 type AuditResult = { ok: true; items: AuditItem[] } | { ok: false; message: string };
@@ -115,7 +151,7 @@ interface NamespaceFacts {
 async function auditPods(
   api: KubeApi,
   args: AuditArgs,
-  configuration: Configuration,
+  current: Current,
   io: CliIo,
   pageSize: number | undefined,
 ): Promise<AuditResult> {
@@ -162,9 +198,11 @@ async function auditPods(
         owners.get(`${namespace}/${owner?.kind}/${owner?.name}`),
       );
       const audit = auditPod(pod as KubeObjectLike, {
-        configuration,
-        namespace: { name: namespace, annotations: facts.annotations },
+        configuration: current.configuration,
+        namespace: { name: namespace, labels: facts.labels, annotations: facts.annotations },
         owner: admissionOwner,
+        webhooks: current.webhooks,
+        serverVersion: current.serverVersion,
       });
       tally.add(workload, nameOf(pod), audit);
     }

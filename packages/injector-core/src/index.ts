@@ -53,10 +53,38 @@ export type {
   AuditReason,
   AuditStatus,
   AuditTally,
-  InjectionVerdict,
   OwnerRef,
   PodAudit,
   PodAuditOptions,
   ProxyDifference,
   WorkloadRef,
 } from "./audit/index.js";
+export { explainWorkload } from "./explain/explain.js";
+export { findHints } from "./explain/hints.js";
+export { DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION, isInjectorWebhook, judgeWebhooks } from "./explain/webhooks.js";
+export type { WebhookVerdict } from "./explain/webhooks.js";
+export type {
+  ExplainCheck,
+  ExplainContext,
+  ExplainReason,
+  ExplainStep,
+  Explanation,
+  Hint,
+  HintCode,
+  NamespaceFacts,
+} from "./explain/types.js";
+export {
+  describeRequirement,
+  matchLabelSelector,
+  matchWebhookRule,
+  POD_CREATE,
+  readLabelSelector,
+  readWebhookRules,
+} from "./selectors.js";
+export type {
+  AdmissionAttributes,
+  LabelSelector,
+  LabelSelectorRequirement,
+  SelectorMatch,
+  WebhookRule,
+} from "./selectors.js";

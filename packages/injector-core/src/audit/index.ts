@@ -1,7 +1,7 @@
 export { compareInjectedParts, hasProxy } from "./compare.js";
 export type { ProxyDifference } from "./compare.js";
 export { auditPod, describeDifference } from "./pod.js";
-export type { AuditReason, AuditStatus, InjectionVerdict, PodAudit, PodAuditOptions } from "./pod.js";
+export type { AuditReason, AuditStatus, PodAudit, PodAuditOptions } from "./pod.js";
 export { createAuditTally, needsRestart } from "./tally.js";
 export type { AuditItem, AuditTally } from "./tally.js";
 export { ownerNeedsLookup, resolveWorkload, singleOwner } from "./workload.js";

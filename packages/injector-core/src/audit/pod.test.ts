@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { injectAdmission } from "../admission.js";
+import { DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION } from "../explain/webhooks.js";
 import type { Configuration } from "../configuration.js";
 import { deepFreeze, testConfiguration } from "../test-support/fixtures.js";
 import { asStored } from "../test-support/stored-pod.js";
@@ -135,7 +136,8 @@ describe("auditPod", () => {
     expect(auditPod(pod, { configuration: classic, namespace: { name: "shop" }, owner })).toEqual({
       status: "skipped",
       reason: "injection_enable_annotation_absent",
-      detail: 'neither the namespace nor the pod have the annotation "linkerd.io/inject:enabled"',
+      detail:
+        'neither namespace "shop" nor the pod enables injection (namespace "shop": no linkerd.io/inject; the pod: no linkerd.io/inject)',
     });
     const disabled = deepFreeze(asStored(appPod({ annotations: { "linkerd.io/inject": "disabled" } })));
     expect(auditPod(disabled, { configuration: classic, namespace, owner })).toMatchObject({
@@ -152,13 +154,31 @@ describe("auditPod", () => {
     });
   });
 
-  it("takes the webhook selectors' verdict when it is given", () => {
+  it("says skipped when the webhook configuration's namespaceSelector leaves the namespace out", () => {
+    const webhooks = [
+      {
+        ...DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION,
+        webhooks: [
+          {
+            name: "l5d-proxy-injector.linkerd.io",
+            rules: [{ operations: ["CREATE"], apiGroups: [""], apiVersions: ["v1"], resources: ["pods"] }],
+            namespaceSelector: { matchLabels: { mesh: "yes" } },
+          },
+        ],
+      },
+    ];
     const pod = deepFreeze(asStored(appPod()));
-    const verdict = { inject: false, reason: "namespace_selector_excludes", detail: "the namespace is excluded" };
-    expect(auditPod(pod, { configuration: classic, namespace, owner, verdict })).toEqual({
+    const options = { configuration: classic, owner, webhooks, serverVersion: "v1.20.2" };
+    expect(auditPod(pod, { ...options, namespace })).toMatchObject({
       status: "skipped",
-      reason: "namespace_selector_excludes",
-      detail: "the namespace is excluded",
+      reason: "excluded_by_webhook_selector",
+    });
+    const labelled = { ...namespace, labels: { mesh: "yes" } };
+    expect(auditPod(pod, { ...options, namespace: labelled })).toMatchObject({ status: "unmeshed" });
+    // A proxy in a namespace the webhook no longer sees: a restart would take it away.
+    expect(auditPod(meshedPod(classic), { ...options, namespace })).toMatchObject({
+      status: "stale",
+      reason: "excluded_by_webhook_selector",
     });
   });
 

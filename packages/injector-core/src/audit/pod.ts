@@ -1,5 +1,7 @@
 import { injectAdmission } from "../admission.js";
 import type { Configuration } from "../configuration.js";
+import { explainWorkload } from "../explain/explain.js";
+import type { Explanation, NamespaceFacts } from "../explain/types.js";
 import { isObject } from "../json.js";
 import { REASON_MESSAGES } from "../report.js";
 import type { JsonValue, KubeObjectLike, ReasonCode } from "../types.js";
@@ -12,7 +14,7 @@ export type AuditStatus = "meshed" | "unmeshed" | "stale" | "skipped" | "uninjec
 /**
  * Why, as a stable snake_case code: Linkerd's reason codes where they exist (`injection_enable_annotation_absent`,
  * `host_network_enabled`...), the core's issue codes (`render_failed`), the audit's own (`proxy_up_to_date`,
- * `proxy_missing`, `proxy_version_differs`, `proxy_spec_differs`), or the code of a webhook selector's verdict.
+ * `proxy_missing`, `proxy_version_differs`, `proxy_spec_differs`), or explain's (`excluded_by_webhook_selector`...).
  */
 export type AuditReason =
   | "proxy_up_to_date"
@@ -31,33 +33,28 @@ export interface PodAudit {
   detail: string;
 }
 
-/**
- * Whether the admission webhook is called for a pod and injects it, decided elsewhere (the webhook configuration's
- * namespace and object selectors together with the annotations): `reason` says why not.
- */
-export interface InjectionVerdict {
-  inject: boolean;
-  reason: string;
-  detail?: string | undefined;
-}
-
 export interface PodAuditOptions {
   /** The configuration injection runs with now, from `prepareConfiguration`. */
   configuration: Configuration;
-  /** The pod's Namespace: its name, and its annotations (its `linkerd.io/inject`, and settings the pod inherits). */
-  namespace: { name: string; annotations?: Readonly<Record<string, string>> | undefined };
+  /**
+   * The pod's Namespace: its name, its labels (the webhook's `namespaceSelector`) and its annotations (its
+   * `linkerd.io/inject`, and settings the pod inherits).
+   */
+  namespace: NamespaceFacts;
   /** The pod's resolved owner, as the webhook passes it (see `resolveWorkload`). */
   owner?: { kind: string; name: string } | undefined;
   /**
-   * The verdict that includes the webhook's selectors (`explainWorkload`). Absent: the annotations alone decide, as
-   * `injectAdmission` does when the webhook is called.
+   * The cluster's MutatingWebhookConfigurations, whose rules and selectors decide whether the injector is called for
+   * the pod at all. Absent: the configuration the injector's chart installs (see `explainWorkload`).
    */
-  verdict?: InjectionVerdict | undefined;
+  webhooks?: readonly JsonValue[] | undefined;
+  /** The API server's version (`v1.20.2`): which namespace labels the selectors see. */
+  serverVersion?: string | undefined;
 }
 
 /**
  * Reasons that come from the pod's content, which no annotation changes: such a pod is `uninjectable`. Every other
- * reason not to inject (annotations, selectors) makes it `skipped`.
+ * reason not to inject (annotations, the webhook's rules and selectors, no injector webhook) makes it `skipped`.
  */
 const CONTENT_REASONS: ReadonlySet<string> = new Set([
   "host_network_enabled",
@@ -71,8 +68,10 @@ const CONTENT_REASONS: ReadonlySet<string> = new Set([
 
 /**
  * Audits one live pod, as the API server returns it: is its proxy the one injection would give it now? The pod is
- * uninjected and injected again with the current configuration and its Namespace's annotations, as the webhook
- * would on a restart, and the proxy, init containers and volumes are compared (`compareInjectedParts`).
+ * uninjected; `explainWorkload` decides whether the webhook would inject it (its rules and selectors, the
+ * annotations, the content checks); if so it is injected again with the current configuration and its Namespace's
+ * annotations, as the webhook would on a restart, and the proxy, init containers and volumes are compared
+ * (`compareInjectedParts`).
  *
  * - `meshed`: it has exactly that proxy; `unmeshed`: injection is enabled but it has no proxy;
  * - `stale`: it has a proxy that differs (`proxy_version_differs`, `proxy_spec_differs`), or one that injection
@@ -87,11 +86,18 @@ const CONTENT_REASONS: ReadonlySet<string> = new Set([
 export function auditPod(pod: KubeObjectLike | JsonValue, options: PodAuditOptions): PodAudit {
   const live = pod as JsonValue;
   const proxied = hasProxy(live);
-  if (options.verdict !== undefined && !options.verdict.inject) {
-    return notInjected(proxied, options.verdict.reason, options.verdict.detail ?? options.verdict.reason);
-  }
   const removed = uninject(live);
   if (!removed.ok) return uninjectable("invalid_object", removed.issues[0]?.message ?? "not a pod");
+  // Whether the webhook would inject the pod now, selectors included, is explain's decision, taken on the pod as it
+  // was before injection.
+  const [explanation] = explainWorkload(removed.object, {
+    configuration: options.configuration,
+    namespace: options.namespace,
+    webhooks: options.webhooks,
+    serverVersion: options.serverVersion,
+  });
+  if (explanation === undefined) return uninjectable("unsupported_resource", REASON_MESSAGES.unsupported_resource);
+  if (!explanation.inject) return notInjected(proxied, explanation.reason, whyNot(explanation));
   const admitted = injectAdmission(removed.object, {
     configuration: options.configuration,
     namespace: options.namespace.name,
@@ -117,6 +123,13 @@ export function auditPod(pod: KubeObjectLike | JsonValue, options: PodAuditOptio
   const difference = compareInjectedParts(live, admitted.object);
   if (difference === undefined) return { status: "meshed", reason: "proxy_up_to_date", detail: "" };
   return { status: "stale", reason: difference.reason, detail: describeDifference(difference) };
+}
+
+/** The sentence of the step that decided against injection, else of the reason. */
+function whyNot(explanation: Explanation): string {
+  const failed = explanation.steps.find((step) => step.result === "fail");
+  if (failed !== undefined) return failed.detail;
+  return explanation.reason in REASON_MESSAGES ? REASON_MESSAGES[explanation.reason as ReasonCode] : explanation.reason;
 }
 
 function notInjected(proxied: boolean, reason: string, detail: string): PodAudit {
