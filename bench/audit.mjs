@@ -43,6 +43,10 @@ const cleanup = () => {
     spawnSync("kubectl", ["--kubeconfig", kubeconfig, "delete", "namespace", ...names, "--wait=false"], {
       stdio: "ignore",
     });
+    const name = core.DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION.metadata.name;
+    spawnSync("kubectl", ["--kubeconfig", kubeconfig, "delete", "mutatingwebhookconfiguration", name], {
+      stdio: "ignore",
+    });
   } else {
     spawnSync(join(tools, "down"), [join(work, "cluster")], { stdio: "ignore" });
   }
@@ -103,6 +107,20 @@ await api("POST", "/api/v1/namespaces/linkerd/configmaps", {
   metadata: { name: "linkerd-config" },
   data: { values: JSON.stringify({ identityTrustAnchorsPEM: PEM }) },
 });
+// The injector's webhook configuration as the chart installs it, so that the audit finds an injector to judge
+// against; it points at a closed loopback port and is ignored on failure, so that the pods below are created as
+// they are.
+const chart = structuredClone(core.DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION);
+for (const webhook of chart.webhooks) {
+  Object.assign(webhook, {
+    clientConfig: { url: "https://127.0.0.1:1/" },
+    failurePolicy: "Ignore",
+    sideEffects: "None",
+    admissionReviewVersions: ["v1"],
+    timeoutSeconds: 1,
+  });
+}
+await api("POST", "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations", chart);
 const resolved = core.resolveValues([
   { identityTrustAnchorsPEM: PEM },
   native ? {} : { proxy: { nativeSidecar: false } },
