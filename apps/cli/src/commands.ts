@@ -136,6 +136,37 @@ const INJECT_FLAGS: readonly FlagDef[] = [
   { name: "disable-identity", kind: "bool", hidden: true, usage: "No longer supported: identity is always required" },
 ];
 
+const EXPLAIN_FLAGS: readonly FlagDef[] = [
+  {
+    name: "namespace",
+    short: "n",
+    kind: "string",
+    usage:
+      "Namespace of KIND/NAME; for a CONFIG-FILE, the namespace its workloads are explained in (default: their own, else default)",
+  },
+  {
+    name: "namespace-annotations",
+    kind: "stringArray",
+    valueName: "KEY=VALUE",
+    usage: "An annotation of the namespace, for a CONFIG-FILE (e.g. linkerd.io/inject=enabled); repeatable",
+  },
+  {
+    name: "namespace-labels",
+    kind: "stringArray",
+    valueName: "KEY=VALUE",
+    usage: "A label of the namespace, for a CONFIG-FILE (the webhook's namespaceSelector reads them); repeatable",
+  },
+  {
+    name: "output",
+    short: "o",
+    kind: "string",
+    defaultText: "text",
+    choices: ["text", "json"],
+    usage: 'Output format: text, or json ({"items": [{kind, namespace, name, inject, reason, steps, hints}]})',
+  },
+  ...INJECT_FLAGS.filter((flag) => flag.name === "ignore-cluster" || flag.name === "values" || flag.name === "set"),
+];
+
 export function commands(linkerdNamespace: string): { root: CommandDef; all: readonly CommandDef[] } {
   const globals = globalFlags(linkerdNamespace);
   const inject: CommandDef = {
@@ -190,6 +221,28 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     positionals: "file",
   };
+  const explain: CommandDef = {
+    name: "explain",
+    summary: "Explain whether workloads would be injected, and why",
+    usage: "explain [flags] (CONFIG-FILE | KIND/NAME)",
+    description:
+      "Explain, for each workload, whether the proxy injector would inject its pods and the whole chain that\ndecides it: the webhooks the API server would call, where linkerd.io/inject was found, each content check,\nthe proxy's layout, the config annotations used or ignored, and hints for the classic mistakes.\n\nCONFIG-FILE is read as inject reads it (a file, a folder, - for stdin, an https URL), offline: state the\nnamespace with --namespace-annotations and --namespace-labels. KIND/NAME (deploy/web, sts/db, ds, job, cj,\npo, rs) reads the object from the cluster with its namespace, linkerd-config, the MutatingWebhookConfigurations\nand its current pods. Exits 0 whatever the verdict.",
+    examples: [
+      "# Why are the pods of this Deployment not injected?",
+      `${PROGRAM} explain deploy/web -n shop`,
+      "",
+      "# Offline, for manifests to be applied in a namespace annotated linkerd.io/inject=enabled.",
+      `${PROGRAM} explain --values linkerd-config.yaml --namespace-annotations linkerd.io/inject=enabled manifests/`,
+      "",
+      "# As JSON, for scripts.",
+      `${PROGRAM} explain deploy/web -n shop -o json`,
+    ],
+    groups: [
+      { title: "Flags", flags: [...EXPLAIN_FLAGS, HELP] },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "file",
+  };
   const version: CommandDef = {
     name: "version",
     summary: "Print the client and server version information",
@@ -232,6 +285,63 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     positionals: "shells",
   };
+  const audit: CommandDef = {
+    name: "audit",
+    summary: "Compare the cluster's pods with the proxy injection would give them now",
+    usage: "audit [flags]",
+    description:
+      "List the pods of a namespace (or, with -A, of the cluster) and say, for each workload that owns them\n(Deployment, StatefulSet, DaemonSet, Job, CronJob, bare Pod, other owners as they are), whether its proxy\nis the one injection would give it now, with the cluster's linkerd-config and the namespace's annotations:\n\n  meshed        every pod has that proxy\n  unmeshed      injection is enabled but pods have no proxy\n  stale         pods have a proxy that differs (proxy_version_differs, proxy_spec_differs and where)\n  skipped       injection is not enabled, or disabled (Linkerd's reason code)\n  uninjectable  the pods cannot be injected (hostNetwork, ...)\n\nExits with 3 when a workload is unmeshed or stale, 0 otherwise, 1 on an error. --restart restarts them\nas `kubectl rollout restart` does (Deployments, StatefulSets, DaemonSets), one at a time; Jobs, CronJobs\nand bare Pods are listed for a manual step. After --restart the exit code is 3 only if a manual step remains.",
+    examples: [
+      "# Audit the whole cluster, as a CI or cron job gate.",
+      `${PROGRAM} audit -A`,
+      "",
+      "# Machine-readable, one item per workload.",
+      `${PROGRAM} audit -n shop -o json`,
+      "",
+      "# See what would be restarted, then restart it, 30 seconds apart.",
+      `${PROGRAM} audit -A --restart --dry-run`,
+      `${PROGRAM} audit -A --restart --pause 30s`,
+    ],
+    groups: [
+      {
+        title: "Flags",
+        flags: [
+          {
+            name: "namespace",
+            short: "n",
+            kind: "string",
+            defaultText: "default",
+            usage: "Namespace whose pods to audit",
+          },
+          { name: "all-namespaces", short: "A", kind: "bool", usage: "Audit the pods of every namespace" },
+          {
+            name: "output",
+            short: "o",
+            kind: "string",
+            defaultText: "table",
+            choices: ["table", "json"],
+            usage: 'Output format: table, or json ({"items": [{kind, namespace, name, status, pods, reason, detail}]})',
+          },
+          {
+            name: "restart",
+            kind: "bool",
+            usage: "Restart the unmeshed and stale Deployments, StatefulSets and DaemonSets, one at a time",
+          },
+          { name: "dry-run", kind: "bool", usage: "With --restart: only print what would be restarted" },
+          {
+            name: "pause",
+            kind: "string",
+            valueName: "DURATION",
+            defaultText: "5s",
+            usage: "With --restart: how long to wait between two restarts",
+          },
+          HELP,
+        ],
+      },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "none",
+  };
   const help: CommandDef = {
     name: "help",
     summary: "Help about any command",
@@ -259,7 +369,7 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     positionals: "commands",
   };
-  return { root, all: [inject, uninject, version, completion, help] };
+  return { root, all: [inject, uninject, explain, audit, version, completion, help] };
 }
 
 /** Every flag a command accepts. */
