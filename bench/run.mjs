@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Benchmarks (not tests): prints figures from one run on this machine.
 //
-//   node bench/run.mjs [--quick]
+//   node bench/run.mjs [--quick] [--only webhook] [--before DIR]
+//
+// --before DIR: also measure the webhook built in DIR (a copy of the tree, built, with its node_modules), in the same
+// run, beside this one: "before and after" figures from one run on one machine.
 //
 // 1. The webhook over HTTPS on loopback with a realistic Pod AdmissionReview, beside a floor server (plain
 //    node:https that reads and parses the same body and answers a constant `allowed: true`): requests per second
@@ -22,6 +25,12 @@ import { generateManifest } from "./manifest.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
+const argValue = (name) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const only = argValue("--only");
+const beforeRoot = argValue("--before");
 const SECONDS_PER_LEVEL = quick ? 2 : 6;
 const work = mkdtempSync(join(tmpdir(), "l5d-bench-"));
 const children = [];
@@ -101,13 +110,13 @@ async function waitFor(url, timeoutMs = 15000) {
   throw new Error(`${url} did not come up in ${timeoutMs} ms`);
 }
 
-async function startWebhook() {
+async function startWebhook(tree = root) {
   const port = await freePort();
   const metrics = await freePort();
   const child = spawn(
     process.execPath,
     [
-      join(root, "apps/webhook/dist/main.js"),
+      join(tree, "apps/webhook/dist/main.js"),
       "--addr",
       `127.0.0.1:${port}`,
       "--metrics-addr",
@@ -207,9 +216,41 @@ async function load(port, connections, { seconds, count }) {
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - started) / 1000;
   agent.destroy();
-  latencies.sort((a, b) => a - b);
+  return summarize([{ latencies, elapsed, failures }]);
+}
+
+/** Merges the samples of several runs against one server. */
+function summarize(runs) {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const elapsed = runs.reduce((sum, r) => sum + r.elapsed, 0);
+  const failures = runs.reduce((sum, r) => sum + r.failures, 0);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), requests: latencies.length, failures };
+  return {
+    rps: latencies.length / elapsed,
+    p50: pct(50),
+    p99: pct(99),
+    requests: latencies.length,
+    failures,
+    latencies,
+    elapsed,
+  };
+}
+
+/**
+ * Measures each server for `seconds` in all, in alternating slices rather than one block after the other: the two
+ * cores are shared (with the load generator, and with whatever else runs on the machine), and a burst of outside
+ * work then lands on every server alike instead of on whichever happened to be measured at the time.
+ */
+async function interleaved(servers, connections, seconds) {
+  const rounds = quick ? 2 : 4;
+  const runs = servers.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    // Alternate the order too: the first server of a round must not always follow the same one.
+    const order = servers.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) runs[i].push(await load(servers[i].port, connections, { seconds: seconds / rounds }));
+  }
+  return runs.map(summarize);
 }
 
 function rssMiB(pid) {
@@ -242,21 +283,35 @@ async function main() {
   );
 
   console.log("\n== webhook vs floor (HTTPS, loopback, one Pod AdmissionReview per request)");
-  const webhook = await startWebhook();
-  const floor = await startFloor();
-  // Warm both up (JIT, TLS session set-up) before measuring.
-  await load(webhook.port, 16, { count: 2000 });
-  await load(floor.port, 16, { count: 2000 });
-  console.log("conns | webhook rps  p50 ms  p99 ms | floor rps  p50 ms  p99 ms | rps ratio");
+  const servers = [];
+  if (beforeRoot !== undefined) servers.push({ name: "before", ...(await startWebhook(beforeRoot)) });
+  servers.push({ name: "webhook", ...(await startWebhook()) });
+  const floor = { name: "floor", ...(await startFloor()) };
+  servers.push(floor);
+  // Warm every server up (JIT, TLS session set-up) before measuring.
+  for (const s of servers) await load(s.port, 16, { count: 2000 });
+  console.log(
+    `conns | ${servers.map((s) => `${s.name} rps  p50 ms  p99 ms`.padStart(s.name.length + 19)).join(" | ")} | rps ratio${beforeRoot !== undefined ? " (before, webhook)" : ""}`,
+  );
   for (const connections of [1, 16, 64]) {
-    const w = await load(webhook.port, connections, { seconds: SECONDS_PER_LEVEL });
-    const fl = await load(floor.port, connections, { seconds: SECONDS_PER_LEVEL });
-    if (w.failures || fl.failures) console.log(`  failures: webhook ${w.failures}, floor ${fl.failures}`);
+    const results = await interleaved(servers, connections, SECONDS_PER_LEVEL);
+    const failures = results.filter((r) => r.failures > 0);
+    if (failures.length > 0) {
+      console.log(`  failures: ${results.map((r, i) => `${servers[i].name} ${r.failures}`).join(", ")}`);
+    }
+    const fl = results[results.length - 1];
+    const ratios = results.slice(0, -1).map((r) => f(r.rps / fl.rps, 2));
     console.log(
-      `${String(connections).padStart(5)} | ${f(w.rps).padStart(11)} ${f(w.p50, 2).padStart(7)} ${f(w.p99, 2).padStart(7)} | ${f(fl.rps).padStart(9)} ${f(fl.p50, 2).padStart(7)} ${f(fl.p99, 2).padStart(7)} | ${f(w.rps / fl.rps, 2).padStart(9)}`,
+      `${String(connections).padStart(5)} | ${results
+        .map(
+          (r, i) =>
+            `${f(r.rps).padStart(servers[i].name.length + 4)} ${f(r.p50, 2).padStart(7)} ${f(r.p99, 2).padStart(7)}`,
+        )
+        .join(" | ")} | ${ratios.join(", ")}`,
     );
   }
-  floor.child.kill();
+  for (const s of servers) s.child.kill();
+  if (only === "webhook") return;
 
   console.log("\n== webhook memory (resident set)");
   const memory = await startWebhook();
@@ -270,7 +325,6 @@ async function main() {
     `at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`,
   );
   memory.child.kill();
-  webhook.child.kill();
 
   console.log("\n== CLI: inject --manual over 2,000 mixed workloads vs parse+write with the same YAML library");
   const manifest = join(work, "manifest.yaml");
