@@ -13,7 +13,8 @@
 //    the same YAML with the same library.
 // 3. CLI start-up for one Deployment, beside `node -e 0`.
 // 4. The webhook's resident memory after 10,000 and after 100,000 requests.
-// Servers run as child processes so that the load generator does not share their event loop.
+// Servers run as child processes so that the load generator does not share their event loop; the webhook with the
+// Node.js options its image runs it with (the Containerfile's ENTRYPOINT).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
@@ -110,12 +111,21 @@ async function waitFor(url, timeoutMs = 15000) {
   throw new Error(`${url} did not come up in ${timeoutMs} ms`);
 }
 
+/** The Node.js options the image runs the webhook with (its Containerfile's ENTRYPOINT): measured as deployed. */
+function imageNodeOptions(tree) {
+  const text = readFileSync(join(tree, "apps/webhook/Containerfile"), "utf8");
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  if (entrypoint === null) throw new Error(`no ENTRYPOINT in ${tree}/apps/webhook/Containerfile`);
+  return JSON.parse(entrypoint[1]).filter((arg) => arg.startsWith("--"));
+}
+
 async function startWebhook(tree = root) {
   const port = await freePort();
   const metrics = await freePort();
   const child = spawn(
     process.execPath,
     [
+      ...imageNodeOptions(tree),
       join(tree, "apps/webhook/dist/main.js"),
       "--addr",
       `127.0.0.1:${port}`,
