@@ -4,7 +4,6 @@ import {
   type Configuration,
   type JsonObject,
   type JsonValue,
-  type PatchOperation,
   type ReasonCode,
 } from "@l5d-injector/injector-core";
 import type { AdmissionRequest, AdmissionResponse } from "./admission.js";
@@ -18,6 +17,7 @@ import {
 } from "./kube.js";
 import type { ReviewLabels, ReviewOutcome, WebhookMetrics } from "./metrics.js";
 import { directOwner, readOwnerReferences, resolveOwner, type ResolvedOwner } from "./owner.js";
+import type { PatchEncoder } from "./patch-text.js";
 
 /**
  * The default `--review-timeout`: a review's look-ups all end by then, and the answer goes out. It must stay below
@@ -36,6 +36,8 @@ export type ConfigSnapshot =
       nativeSidecars: boolean;
       /** e.g. `v1.20.2`, for the warning given when a pod asks for native sidecars anyway. */
       clusterVersion?: string;
+      /** Writes this configuration's patches as JSON (`createPatchEncoder`, one per configuration). */
+      encodePatch: PatchEncoder;
     }
   | { ok: false; message: string };
 
@@ -191,7 +193,7 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
       ...withOwner,
       outcome: "injected",
       reason: "",
-      response: patchResponse(uid, result.patch, warnings),
+      response: patchResponse(uid, config.encodePatch(result.patch), warnings),
     };
   }
 
@@ -205,7 +207,7 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
       ...withOwner,
       outcome: "annotated",
       reason: reasons.join(","),
-      response: patchResponse(uid, result.patch, []),
+      response: patchResponse(uid, config.encodePatch(result.patch), []),
     };
   }
   if (kind === "pod") {
@@ -239,11 +241,12 @@ function namespaceFailure(namespace: string, error: unknown, timeoutMs: number):
   return reason === "deadline_exceeded" ? `review deadline (${timeoutMs} ms): ${what}` : what;
 }
 
-function patchResponse(uid: string, patch: readonly PatchOperation[], warnings: string[]): AdmissionResponse {
+/** `patchJson`: the patch as JSON text; an empty patch (`[]`) is left out, as Linkerd leaves it. */
+function patchResponse(uid: string, patchJson: string, warnings: string[]): AdmissionResponse {
   const response: AdmissionResponse = { uid, allowed: true };
-  if (patch.length > 0) {
+  if (patchJson !== "[]") {
     response.patchType = "JSONPatch";
-    response.patch = Buffer.from(JSON.stringify(patch)).toString("base64");
+    response.patch = Buffer.from(patchJson).toString("base64");
   }
   if (warnings.length > 0) response.warnings = warnings;
   return response;
