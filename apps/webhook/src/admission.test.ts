@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   answerReview,
-  answerText,
+  answerBody,
   decodeReview,
   MAX_DEPTH,
   MAX_JSON_VALUES,
@@ -86,7 +86,7 @@ describe("decodeReview", () => {
   });
 });
 
-describe("answerText", () => {
+describe("answerBody", () => {
   const review = (apiVersion?: string): AdmissionReview => ({
     ...(apiVersion !== undefined ? { apiVersion } : {}),
     kind: "AdmissionReview",
@@ -98,6 +98,7 @@ describe("answerText", () => {
     ["refused", { uid: "u", allowed: false, status: { message: 'no "namespace"\n' } }],
     ["warned", { uid: "u", allowed: true, warnings: ['pod "x" not injected'] }],
     ["patched", { uid: "u", allowed: true, patchType: "JSONPatch", patch }],
+    ["patched, a uid beyond ASCII", { uid: "ü ✓ \u2028", allowed: true, patchType: "JSONPatch", patch }],
     ["patched and warned", { uid: "u", allowed: true, patchType: "JSONPatch", patch, warnings: ['a "b"', "c"] }],
     // Not a shape review.ts builds: the patch is not last, and the splice must not be taken.
     ["patch before other fields", { patch, uid: "u", allowed: true, patchType: "JSONPatch" }],
@@ -105,7 +106,7 @@ describe("answerText", () => {
   for (const [name, response] of responses) {
     it(`writes what JSON.stringify writes: ${name}`, () => {
       for (const r of [review("admission.k8s.io/v1beta1"), review()]) {
-        expect(answerText(r, response)).toBe(JSON.stringify(answerReview(r, response)));
+        expect(answerBody(r, response).toString("utf8")).toBe(JSON.stringify(answerReview(r, response)));
       }
     });
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { answerText, decodeReview, shouldReview, type AdmissionReview } from "./admission.js";
+import { answerBody, decodeReview, shouldReview, type AdmissionReview } from "./admission.js";
 import type { ReviewOutcome } from "./metrics.js";
 import { reviewRequest, type ReviewDeps, type ReviewResult } from "./review.js";
 
@@ -184,7 +184,7 @@ function handleReview(
       },
       `allowed unchanged: only the CREATE of a pod or service is injected, this is ${gate.detail}`,
     );
-    sendJson(res, answerText(review, { uid, allowed: true }));
+    sendJson(res, answerBody(review, { uid, allowed: true }));
     return undefined;
   }
   if (!hold(decoded.values * BYTES_PER_VALUE)) {
@@ -223,7 +223,7 @@ async function runReview(review: AdmissionReview, res: ServerResponse, deps: App
   const seconds = (deps.clock() - started) / 1000;
   deps.metrics.observeDuration(metricKind(result.kind), result.outcome, seconds);
   logReview(deps.logger, review, result, seconds);
-  sendJson(res, answerText(review, result.response));
+  sendJson(res, answerBody(review, result.response));
 }
 
 function logReview(logger: Logger, review: AdmissionReview, result: ReviewResult, seconds: number): void {
@@ -253,10 +253,10 @@ function metricKind(kind: string): string {
   return kind === "pod" || kind === "service" ? kind : "other";
 }
 
-/** The whole answer in one write: headers and body together, with its length (no chunked encoding). */
-function sendJson(res: ServerResponse, text: string): void {
-  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+/** The whole answer in one `end()`: one buffer with its length (no chunked encoding). */
+function sendJson(res: ServerResponse, body: Buffer): void {
+  res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+  res.end(body);
 }
 
 /** Like Go's http.Error: plain text with a trailing newline. */

@@ -35,7 +35,7 @@ describe("createPatchEncoder", () => {
           owner: { kind: "deployment", name: "owner" },
           createdBy: "l5d-injector/webhook 0.1.0",
         });
-        expect(result.ok).toBe(true);
+        if (!result.ok) throw new Error(JSON.stringify(result.issues));
         expect(result.patch.length).toBeGreaterThan(5);
         expect(encode(result.patch)).toBe(JSON.stringify(result.patch));
       }
