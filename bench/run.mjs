@@ -336,17 +336,26 @@ async function main() {
   if (only === "webhook") return;
 
   console.log("\n== webhook memory (resident set)");
-  const memory = await startWebhook();
-  const base = rssMiB(memory.pid);
-  await load(memory.port, 16, { count: 10_000 });
-  const after10k = rssMiB(memory.pid);
-  await load(memory.port, 16, { count: quick ? 20_000 : 90_000 });
-  const after100k = rssMiB(memory.pid);
-  const label = quick ? "30,000" : "100,000";
-  console.log(
-    `at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`,
-  );
-  memory.child.kill();
+  const trees =
+    beforeRoot !== undefined
+      ? [
+          ["before", beforeRoot],
+          ["webhook", root],
+        ]
+      : [["webhook", root]];
+  for (const [name, tree] of trees) {
+    const memory = await startWebhook(tree);
+    const base = rssMiB(memory.pid);
+    await load(memory.port, 16, { count: 10_000 });
+    const after10k = rssMiB(memory.pid);
+    await load(memory.port, 16, { count: quick ? 20_000 : 90_000 });
+    const after100k = rssMiB(memory.pid);
+    const label = quick ? "30,000" : "100,000";
+    console.log(
+      `${name}: at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`,
+    );
+    memory.child.kill();
+  }
 
   console.log("\n== CLI: inject --manual over 2,000 mixed workloads vs parse+write with the same YAML library");
   const manifest = join(work, "manifest.yaml");
