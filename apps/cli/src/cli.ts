@@ -79,6 +79,26 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
       io.stdout.write(completionScript(shell as (typeof SHELLS)[number], meta.linkerdNamespace));
       return 0;
     }
+    case "explain": {
+      const extra = tooManyPositionals(line, 1);
+      if (extra !== undefined) return usageError(io, extra, command);
+      const { runExplain } = await import("./explain.js");
+      return runExplain(
+        {
+          target: line.positionals[0],
+          namespace: flag.string("namespace"),
+          namespaceAnnotations: flag.strings("namespace-annotations"),
+          namespaceLabels: flag.strings("namespace-labels"),
+          output: flag.string("output") ?? "text",
+          valuesFiles: flag.strings("values"),
+          sets: flag.strings("set"),
+          ignoreCluster: flag.bool("ignore-cluster"),
+          verbose: flag.bool("verbose"),
+          ...cluster,
+        },
+        io,
+      );
+    }
     case "uninject": {
       const extra = tooManyPositionals(line, 1);
       if (extra !== undefined) return usageError(io, extra, command);

@@ -136,6 +136,37 @@ const INJECT_FLAGS: readonly FlagDef[] = [
   { name: "disable-identity", kind: "bool", hidden: true, usage: "No longer supported: identity is always required" },
 ];
 
+const EXPLAIN_FLAGS: readonly FlagDef[] = [
+  {
+    name: "namespace",
+    short: "n",
+    kind: "string",
+    usage:
+      "Namespace of KIND/NAME; for a CONFIG-FILE, the namespace its workloads are explained in (default: their own, else default)",
+  },
+  {
+    name: "namespace-annotations",
+    kind: "stringArray",
+    valueName: "KEY=VALUE",
+    usage: "An annotation of the namespace, for a CONFIG-FILE (e.g. linkerd.io/inject=enabled); repeatable",
+  },
+  {
+    name: "namespace-labels",
+    kind: "stringArray",
+    valueName: "KEY=VALUE",
+    usage: "A label of the namespace, for a CONFIG-FILE (the webhook's namespaceSelector reads them); repeatable",
+  },
+  {
+    name: "output",
+    short: "o",
+    kind: "string",
+    defaultText: "text",
+    choices: ["text", "json"],
+    usage: 'Output format: text, or json ({"items": [{kind, namespace, name, inject, reason, steps, hints}]})',
+  },
+  ...INJECT_FLAGS.filter((flag) => flag.name === "ignore-cluster" || flag.name === "values" || flag.name === "set"),
+];
+
 export function commands(linkerdNamespace: string): { root: CommandDef; all: readonly CommandDef[] } {
   const globals = globalFlags(linkerdNamespace);
   const inject: CommandDef = {
@@ -186,6 +217,28 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     groups: [
       { title: "Flags", flags: [outputFlag("turns the input document into the output"), diffFlag("uninjected"), HELP] },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "file",
+  };
+  const explain: CommandDef = {
+    name: "explain",
+    summary: "Explain whether workloads would be injected, and why",
+    usage: "explain [flags] (CONFIG-FILE | KIND/NAME)",
+    description:
+      "Explain, for each workload, whether the proxy injector would inject its pods and the whole chain that\ndecides it: the webhooks the API server would call, where linkerd.io/inject was found, each content check,\nthe proxy's layout, the config annotations used or ignored, and hints for the classic mistakes.\n\nCONFIG-FILE is read as inject reads it (a file, a folder, - for stdin, an https URL), offline: state the\nnamespace with --namespace-annotations and --namespace-labels. KIND/NAME (deploy/web, sts/db, ds, job, cj,\npo, rs) reads the object from the cluster with its namespace, linkerd-config, the MutatingWebhookConfigurations\nand its current pods. Exits 0 whatever the verdict.",
+    examples: [
+      "# Why are the pods of this Deployment not injected?",
+      `${PROGRAM} explain deploy/web -n shop`,
+      "",
+      "# Offline, for manifests to be applied in a namespace annotated linkerd.io/inject=enabled.",
+      `${PROGRAM} explain --values linkerd-config.yaml --namespace-annotations linkerd.io/inject=enabled manifests/`,
+      "",
+      "# As JSON, for scripts.",
+      `${PROGRAM} explain deploy/web -n shop -o json`,
+    ],
+    groups: [
+      { title: "Flags", flags: [...EXPLAIN_FLAGS, HELP] },
       { title: "Global Flags", flags: globals },
     ],
     positionals: "file",
@@ -259,7 +312,7 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     positionals: "commands",
   };
-  return { root, all: [inject, uninject, version, completion, help] };
+  return { root, all: [inject, uninject, explain, version, completion, help] };
 }
 
 /** Every flag a command accepts. */

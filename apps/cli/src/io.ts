@@ -2,6 +2,7 @@
  * Everything the commands do to the outside world, passed in, so that `runInject` / `runUninject` run in tests
  * without a process, a file system, a network or a cluster (`main.ts` builds the real one in `node-io.ts`).
  */
+import type { KubeConnection } from "./kube-api.js";
 
 export type EntryKind = "file" | "directory" | "other" | "missing";
 
@@ -59,6 +60,8 @@ export interface CliIo {
   readStdin(): Promise<string>;
   fetchUrl(url: string): Promise<HttpResponse>;
   readClusterValues(request: ClusterRequest): Promise<ClusterValuesResult>;
+  /** A connection to the cluster of the global flags, for commands that read more than `linkerd-config`. */
+  connectKube(request: ClusterRequest): Promise<KubeConnection>;
   stdout: { write(text: string): void };
   /** `isTTY` decides whether the report is coloured (false when NO_COLOR is set). */
   stderr: { write(text: string): void; isTTY: boolean };

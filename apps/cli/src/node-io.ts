@@ -31,6 +31,10 @@ export function createNodeIo(options: NodeIoOptions): CliIo {
       const { readClusterValues } = await import("./cluster.js");
       return readClusterValues(request);
     },
+    async connectKube(request) {
+      const { connectKube } = await import("./kube-api.js");
+      return connectKube(request);
+    },
     stdout: { write: (text) => void process.stdout.write(text) },
     stderr: { write: (text) => void process.stderr.write(text), isTTY: options.color },
   };

@@ -68,3 +68,36 @@ describe("the review deadline", () => {
     expect(namespaceBudget?.remainingMs()).toBeGreaterThan(0);
   });
 });
+
+describe("the admission warnings of a skipped pod", () => {
+  const review = (annotations: Record<string, string>, labels: Record<string, string>) =>
+    reviewOf(
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "web", namespace: "shop", annotations, labels },
+        spec: { containers: [{ name: "web", image: "nginx" }] },
+      },
+      { namespace: "shop" },
+    )["request"] as AdmissionRequest;
+
+  it("stay quiet for a pod nobody asked to inject", async () => {
+    const result = await reviewRequest(review({}, { app: "web" }), makeHarness({}).deps);
+    expect(result.response.warnings).toBeUndefined();
+  });
+
+  it("hint at linkerd.io/inject set as a label", async () => {
+    const result = await reviewRequest(review({}, { "linkerd.io/inject": "enabled" }), makeHarness({}).deps);
+    expect(result.response.warnings).toEqual([
+      `linkerd-proxy-injector: pod "web" not injected: neither the namespace nor the pod have the annotation "linkerd.io/inject:enabled"`,
+      "linkerd-proxy-injector: hint (inject_label_not_annotation): linkerd.io/inject is set in the pod's labels; the injector reads it only as an annotation: set it under metadata.annotations",
+    ]);
+  });
+
+  it("hint at a misspelt linkerd.io/inject value", async () => {
+    const result = await reviewRequest(review({ "linkerd.io/inject": "enable" }, {}), makeHarness({}).deps);
+    expect(result.response.warnings?.[1]).toBe(
+      'linkerd-proxy-injector: hint (invalid_inject_value): the pod\'s annotation linkerd.io/inject: "enable" is not a value the injector knows (enabled, disabled or ingress): did you mean "enabled"?',
+    );
+  });
+});

@@ -1,4 +1,5 @@
 import {
+  findHints,
   injectAdmission,
   reasonSentences,
   type Configuration,
@@ -212,7 +213,7 @@ export async function reviewRequest(request: AdmissionRequest, deps: ReviewDeps)
   }
   if (kind === "pod") {
     deps.metrics.countResponse(labels, true, reasons.join(","));
-    const warnings = skipWarnings(name, reasons, sentences);
+    const warnings = skipWarnings(name, reasons, sentences, object as JsonValue, namespace, namespaceAnnotations);
     return {
       ...base,
       ...withOwner,
@@ -255,12 +256,26 @@ function patchResponse(uid: string, patchJson: string, warnings: string[]): Admi
 /**
  * A skipped pod says why in an admission warning, so that `kubectl apply` of a bare pod (and the API server's
  * audit log) shows it. A pod nobody asked to inject (the only reason: no `linkerd.io/inject` annotation anywhere)
- * gets none: every pod in an unmeshed namespace would carry the same noise.
+ * gets none: every pod in an unmeshed namespace would carry the same noise. Unless the pod shows a classic mistake
+ * (`linkerd.io/inject` as a label, a misspelt value): then the core's hints for it follow, as `explain` gives them.
  */
-function skipWarnings(name: string, reasons: readonly ReasonCode[], sentences: string): string[] {
+function skipWarnings(
+  name: string,
+  reasons: readonly ReasonCode[],
+  sentences: string,
+  pod: JsonValue,
+  namespace: string,
+  namespaceAnnotations: Readonly<Record<string, string>>,
+): string[] {
   if (reasons.length === 0) return [];
-  if (reasons.length === 1 && reasons[0] === "injection_enable_annotation_absent") return [];
-  return [`linkerd-proxy-injector: pod ${name === "" ? "" : `"${name}" `}not injected: ${sentences}`];
+  const hints = findHints(pod, { namespace: { name: namespace, annotations: namespaceAnnotations } }).filter(
+    (hint) => hint.code === "inject_label_not_annotation" || hint.code === "invalid_inject_value",
+  );
+  if (hints.length === 0 && reasons.length === 1 && reasons[0] === "injection_enable_annotation_absent") return [];
+  return [
+    `linkerd-proxy-injector: pod ${name === "" ? "" : `"${name}" `}not injected: ${sentences}`,
+    ...hints.map((hint) => `linkerd-proxy-injector: hint (${hint.code}): ${hint.message}`),
+  ];
 }
 
 /** On clusters before 1.29 only a pod's (or namespace's) own annotation can still ask for the native layout. */

@@ -37,3 +37,32 @@ export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";
 export type { Networks } from "./parse.js";
+export { explainWorkload } from "./explain/explain.js";
+export { findHints } from "./explain/hints.js";
+export { DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION, isInjectorWebhook, judgeWebhooks } from "./explain/webhooks.js";
+export type { WebhookVerdict } from "./explain/webhooks.js";
+export type {
+  ExplainCheck,
+  ExplainContext,
+  ExplainReason,
+  ExplainStep,
+  Explanation,
+  Hint,
+  HintCode,
+  NamespaceFacts,
+} from "./explain/types.js";
+export {
+  describeRequirement,
+  matchLabelSelector,
+  matchWebhookRule,
+  POD_CREATE,
+  readLabelSelector,
+  readWebhookRules,
+} from "./selectors.js";
+export type {
+  AdmissionAttributes,
+  LabelSelector,
+  LabelSelectorRequirement,
+  SelectorMatch,
+  WebhookRule,
+} from "./selectors.js";

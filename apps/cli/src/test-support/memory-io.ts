@@ -3,6 +3,7 @@
  * and every write recorded in order so that tests can check what went where, and when.
  */
 import type { CliIo, ClusterRequest, ClusterValuesResult, EntryKind, HttpResponse } from "../io.js";
+import type { KubeConnection } from "../kube-api.js";
 
 export interface MemoryIoOptions {
   /** Path → content; a value that is an Error makes reading that file fail with it. */
@@ -10,6 +11,8 @@ export interface MemoryIoOptions {
   stdin?: string;
   urls?: Record<string, HttpResponse>;
   cluster?: ClusterValuesResult;
+  /** What `connectKube` gives: a `memoryKube(...)` connection, or a failure. */
+  kube?: KubeConnection;
   isTTY?: boolean;
 }
 
@@ -62,6 +65,10 @@ export function memoryIo(options: MemoryIoOptions = {}): MemoryIo {
     async readClusterValues(request) {
       clusterRequests.push(request);
       return options.cluster ?? { ok: false, message: "no cluster in this test" };
+    },
+    async connectKube(request) {
+      clusterRequests.push(request);
+      return options.kube ?? { ok: false, message: "no cluster in this test" };
     },
     stdout: { write: (text) => void writes.push({ stream: "stdout", text }) },
     stderr: { write: (text) => void writes.push({ stream: "stderr", text }), isTTY: options.isTTY ?? false },
