@@ -260,7 +260,7 @@ export function answerReview(
  * which JSON.stringify would scan once more and the socket would encode once more.
  */
 export function answerBody(review: AdmissionReview, response: AdmissionResponse): Buffer {
-  const { patch, warnings, ...head } = response;
+  const { patch, warnings } = response;
   const keys = Object.keys(response);
   const at = keys.indexOf("patch");
   // The splice keeps JSON.stringify's key order only when the patch comes last but for the warnings, as
@@ -268,7 +268,12 @@ export function answerBody(review: AdmissionReview, response: AdmissionResponse)
   const last = at === keys.length - 1 || (at === keys.length - 2 && keys[keys.length - 1] === "warnings");
   if (patch === undefined || at < 0 || !last) return Buffer.from(JSON.stringify(answerReview(review, response)));
   // `…,"patchType":"JSONPatch"}}`: the response object and the review close the text.
-  const before = `${JSON.stringify(answerReview(review, head as AdmissionResponse)).slice(0, -2)},"patch":"`;
+  // The response but its patch and warnings, field by field (object rest copies outlived young-generation
+  // collections on Node 20, as spread ones did: see review.ts).
+  const head: Record<string, unknown> = {};
+  for (const key of keys)
+    if (key !== "patch" && key !== "warnings") head[key] = response[key as keyof AdmissionResponse];
+  const before = `${JSON.stringify(answerReview(review, head as unknown as AdmissionResponse)).slice(0, -2)},"patch":"`;
   const after = `"${warnings !== undefined ? `,"warnings":${JSON.stringify(warnings)}` : ""}}}`;
   const body = Buffer.allocUnsafe(Buffer.byteLength(before) + patch.length + Buffer.byteLength(after));
   let offset = body.write(before, 0);
