@@ -179,7 +179,10 @@ function liveHeapMiB() {
       maxBuffer: 64 * 1024 * 1024,
     },
   );
-  const after = [...result.stdout.matchAll(/Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+) \(/g)].map((m) => Number(m[1]));
+  // With --optimize-for-size V8 writes "Mark-Compact (reduce)".
+  const after = [...result.stdout.matchAll(/Mark-Compact (?:\(reduce\) )?[\d.]+ \([\d.]+\) -> ([\d.]+) \(/g)].map((m) =>
+    Number(m[1]),
+  );
   return after.length === 0 ? "no full GC" : `${Math.max(...after).toFixed(0)} MiB at most (${after.length} full GCs)`;
 }
 

@@ -61,9 +61,9 @@ export interface AuditDeps {
  * generation is collected close to its live size, and loading @kubernetes/client-node also costs less (figures in
  * bench/audit.mjs and the README). Pages of 500 pods, smaller pages and a full collection per page were measured
  * too: smaller pages save little (about 20 MiB at 100 pods a page) for many more requests, and a full collection
- * per page is both slower and higher. The flag is set from the code,
- * not by `node` options or the shebang, so that it applies whether the CLI runs as the `l5d-injector` bin or as
- * `node dist/injector.mjs`; V8 reads it at each collection, so setting it while running takes effect.
+ * per page is both slower and higher. The flag is set from the code, not by `node` options or the shebang, so that
+ * it applies whether the CLI runs as the `l5d-injector` bin or as `node dist/injector.mjs`; V8 reads it at each
+ * collection, so setting it while running takes effect.
  */
 export function favourMemory(): void {
   setFlagsFromString("--optimize-for-size");
