@@ -2,7 +2,7 @@
  * The command line: finds the command, parses its flags as `linkerd` does (`flags.ts`), and loads each command's
  * handler only when it runs. Handlers take a `CliIo` and return an exit code; nothing here exits the process.
  */
-import { parseGoBool } from "@l5d-injector/injector-core";
+import { parseGoBool, parseGoDuration } from "@l5d-injector/injector-core";
 import { commands, flagsOf, PROGRAM, PROXY_FLAG_DEFS, type CommandDef } from "./commands.js";
 import type { FlagValue as CliFlagValue } from "./configuration.js";
 import { parseFlags, type FlagDef, type FlagValue, type ParsedLine } from "./flags.js";
@@ -97,6 +97,31 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
           ...cluster,
         },
         io,
+      );
+    }
+    case "audit": {
+      const extra = tooManyPositionals(line, 0);
+      if (extra !== undefined) return usageError(io, extra, command);
+      const pauseText = flag.string("pause") ?? "5s";
+      const pause = parseGoDuration(pauseText);
+      if (pause === undefined || pause < 0)
+        return usageError(io, `invalid --pause "${pauseText}": use a duration such as 5s or 1m`, command);
+      if (flag.bool("dry-run") && !flag.bool("restart"))
+        return usageError(io, "--dry-run goes with --restart", command);
+      const { favourMemory, runAudit } = await import("./audit.js");
+      return runAudit(
+        {
+          ...cluster,
+          namespace: flag.string("namespace") ?? "default",
+          allNamespaces: flag.bool("all-namespaces"),
+          output: flag.string("output") === "json" ? "json" : "table",
+          verbose: flag.bool("verbose"),
+          restart: flag.bool("restart"),
+          dryRun: flag.bool("dry-run"),
+          pauseMs: pause / 1e6,
+        },
+        io,
+        { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), favourMemory },
       );
     }
     case "uninject": {

@@ -285,6 +285,63 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     positionals: "shells",
   };
+  const audit: CommandDef = {
+    name: "audit",
+    summary: "Compare the cluster's pods with the proxy injection would give them now",
+    usage: "audit [flags]",
+    description:
+      "List the pods of a namespace (or, with -A, of the cluster) and say, for each workload that owns them\n(Deployment, StatefulSet, DaemonSet, Job, CronJob, bare Pod, other owners as they are), whether its proxy\nis the one injection would give it now, with the cluster's linkerd-config and the namespace's annotations:\n\n  meshed        every pod has that proxy\n  unmeshed      injection is enabled but pods have no proxy\n  stale         pods have a proxy that differs (proxy_version_differs, proxy_spec_differs and where)\n  skipped       injection is not enabled, or disabled (Linkerd's reason code)\n  uninjectable  the pods cannot be injected (hostNetwork, ...)\n\nExits with 3 when a workload is unmeshed or stale, 0 otherwise, 1 on an error. --restart restarts them\nas `kubectl rollout restart` does (Deployments, StatefulSets, DaemonSets), one at a time; Jobs, CronJobs\nand bare Pods are listed for a manual step. After --restart the exit code is 3 only if a manual step remains.",
+    examples: [
+      "# Audit the whole cluster, as a CI or cron job gate.",
+      `${PROGRAM} audit -A`,
+      "",
+      "# Machine-readable, one item per workload.",
+      `${PROGRAM} audit -n shop -o json`,
+      "",
+      "# See what would be restarted, then restart it, 30 seconds apart.",
+      `${PROGRAM} audit -A --restart --dry-run`,
+      `${PROGRAM} audit -A --restart --pause 30s`,
+    ],
+    groups: [
+      {
+        title: "Flags",
+        flags: [
+          {
+            name: "namespace",
+            short: "n",
+            kind: "string",
+            defaultText: "default",
+            usage: "Namespace whose pods to audit",
+          },
+          { name: "all-namespaces", short: "A", kind: "bool", usage: "Audit the pods of every namespace" },
+          {
+            name: "output",
+            short: "o",
+            kind: "string",
+            defaultText: "table",
+            choices: ["table", "json"],
+            usage: 'Output format: table, or json ({"items": [{kind, namespace, name, status, pods, reason, detail}]})',
+          },
+          {
+            name: "restart",
+            kind: "bool",
+            usage: "Restart the unmeshed and stale Deployments, StatefulSets and DaemonSets, one at a time",
+          },
+          { name: "dry-run", kind: "bool", usage: "With --restart: only print what would be restarted" },
+          {
+            name: "pause",
+            kind: "string",
+            valueName: "DURATION",
+            defaultText: "5s",
+            usage: "With --restart: how long to wait between two restarts",
+          },
+          HELP,
+        ],
+      },
+      { title: "Global Flags", flags: globals },
+    ],
+    positionals: "none",
+  };
   const help: CommandDef = {
     name: "help",
     summary: "Help about any command",
@@ -312,7 +369,7 @@ export function commands(linkerdNamespace: string): { root: CommandDef; all: rea
     ],
     positionals: "commands",
   };
-  return { root, all: [inject, uninject, explain, version, completion, help] };
+  return { root, all: [inject, uninject, explain, audit, version, completion, help] };
 }
 
 /** Every flag a command accepts. */

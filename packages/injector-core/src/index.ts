@@ -37,6 +37,28 @@ export { applyPatch, escapePointerSegment, pointer } from "./patch.js";
 export { canonicalRemovals } from "./canonical.js";
 export { cpuCores, formatGoDuration, parseGoBool, parseGoDuration, parseQuantity } from "./parse.js";
 export type { Networks } from "./parse.js";
+export {
+  auditPod,
+  compareInjectedParts,
+  createAuditTally,
+  describeDifference,
+  hasProxy,
+  needsRestart,
+  ownerNeedsLookup,
+  resolveWorkload,
+  singleOwner,
+} from "./audit/index.js";
+export type {
+  AuditItem,
+  AuditReason,
+  AuditStatus,
+  AuditTally,
+  OwnerRef,
+  PodAudit,
+  PodAuditOptions,
+  ProxyDifference,
+  WorkloadRef,
+} from "./audit/index.js";
 export { explainWorkload } from "./explain/explain.js";
 export { findHints } from "./explain/hints.js";
 export { DEFAULT_INJECTOR_WEBHOOK_CONFIGURATION, isInjectorWebhook, judgeWebhooks } from "./explain/webhooks.js";
