@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 // Benchmark (not a test) of `l5d-injector audit -A`: prints the wall time and the peak RSS of the CLI process.
 //
-//   node bench/audit.mjs [--namespaces 50] [--pods 40] [--runs 3]     (or: pnpm build && pnpm bench:audit)
+//   node bench/audit.mjs [--namespaces 50] [--pods 40] [--runs 3] [--steps 10,50,200]
+//   (or: pnpm build && pnpm bench:audit)
 //
 // Uses the cluster of $KUBECONFIG when it is set (and deletes what it created there), otherwise starts a local
 // control plane with ../shared/tools/kube-control-plane/up and stops it at the end. Creates linkerd-config and
 // NAMESPACES namespaces of PODS bare pods each, posted in parallel through `kubectl proxy`: in half of the
 // namespaces (annotated linkerd.io/inject: enabled) three pods in four carry the proxy the core renders for them
-// (so the audit does its full compare), the rest have none. The cluster grows in three steps (a fifth, half, all);
-// after each, `audit -A -o json` runs (RUNS times at full size) and its wall time and peak RSS (/usr/bin/time -v)
-// are printed, with the heap left after V8's full collections: flat from step to step is what reading one page
-// at a time buys. Last, `audit -n` of one namespace for comparison.
+// (so the audit does its full compare), the rest have none. The cluster grows in STEPS (namespaces; by default 10, 50
+// and 200: 400, 2,000 and 8,000 pods, the acceptance size being 2,000 pods in 50 namespaces); after each,
+// `audit -A -o json` runs RUNS times and its wall time and peak RSS (/usr/bin/time -v) are printed, with the heap
+// left after V8's full collections. Memory flat in cluster size means the peak RSS barely moves from step to step
+// and stays close to `audit -n` of one namespace, measured first (on the smallest cluster) for comparison.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,7 +24,19 @@ const option = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
   return at === -1 ? fallback : Number(process.argv[at + 1]);
 };
-const NAMESPACES = option("namespaces", 50);
+const stepsAt = process.argv.indexOf("--steps");
+const namespacesAt = process.argv.indexOf("--namespaces");
+// --namespaces alone keeps the former steps (a fifth, half, all of them).
+const STEPS =
+  stepsAt !== -1
+    ? process.argv[stepsAt + 1].split(",").map(Number)
+    : namespacesAt !== -1
+      ? (() => {
+          const n = Number(process.argv[namespacesAt + 1]);
+          return [...new Set([Math.ceil(n / 5), Math.ceil(n / 2), n])];
+        })()
+      : [10, 50, 200];
+const NAMESPACES = Math.max(...STEPS);
 const PODS = option("pods", 40);
 const RUNS = option("runs", 3);
 const CONCURRENCY = 16;
@@ -165,7 +179,10 @@ function liveHeapMiB() {
       maxBuffer: 64 * 1024 * 1024,
     },
   );
-  const after = [...result.stdout.matchAll(/Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+) \(/g)].map((m) => Number(m[1]));
+  // With --optimize-for-size V8 writes "Mark-Compact (reduce)".
+  const after = [...result.stdout.matchAll(/Mark-Compact (?:\(reduce\) )?[\d.]+ \([\d.]+\) -> ([\d.]+) \(/g)].map((m) =>
+    Number(m[1]),
+  );
   return after.length === 0 ? "no full GC" : `${Math.max(...after).toFixed(0)} MiB at most (${after.length} full GCs)`;
 }
 
@@ -188,15 +205,17 @@ function audit(...args) {
 
 const mib = (kib) => `${(kib / 1024).toFixed(0)} MiB`;
 // The cluster grows in steps; the peak RSS of `audit -A` at each size shows whether memory follows the cluster.
-const steps = [...new Set([Math.ceil(NAMESPACES / 5), Math.ceil(NAMESPACES / 2), NAMESPACES])];
 let created = 0;
-for (const step of steps) {
+for (const step of STEPS) {
   const t0 = performance.now();
   await populate(created, step);
-  created = step;
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  const last = step === NAMESPACES;
-  const runs = Array.from({ length: last ? RUNS : 1 }, () => audit("-A", "-o", "json"));
+  if (created === 0) {
+    const one = audit("-n", `${prefix}-0`, "-o", "json");
+    console.log(`audit -n (1 namespace, ${PODS} pods): ${one.seconds.toFixed(2)} s, peak RSS ${mib(one.rssKiB)}`);
+  }
+  created = step;
+  const runs = Array.from({ length: RUNS }, () => audit("-A", "-o", "json"));
   const items = JSON.parse(runs[0].stdout).items;
   const pods = {};
   for (const item of items) pods[item.status] = (pods[item.status] ?? 0) + item.pods;
@@ -208,7 +227,5 @@ for (const step of steps) {
       `pods by status ${JSON.stringify(pods)}`,
   );
 }
-const one = audit("-n", `${prefix}-0`, "-o", "json");
-console.log(`audit -n (1 namespace, ${PODS} pods): ${one.seconds.toFixed(2)} s, peak RSS ${mib(one.rssKiB)}`);
 // kubectl proxy would keep the process alive: end here, which runs the clean-up.
 process.exit(0);

@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Benchmarks (not tests): prints figures from one run on this machine.
 //
-//   node bench/run.mjs [--quick]
+//   node bench/run.mjs [--quick] [--only webhook] [--before DIR]
+//
+// --before DIR: also measure the webhook built in DIR (a copy of the tree, built, with its node_modules), in the same
+// run, beside this one: "before and after" figures from one run on one machine.
 //
 // 1. The webhook over HTTPS on loopback with a realistic Pod AdmissionReview, beside a floor server (plain
 //    node:https that reads and parses the same body and answers a constant `allowed: true`): requests per second
@@ -10,7 +13,8 @@
 //    the same YAML with the same library.
 // 3. CLI start-up for one Deployment, beside `node -e 0`.
 // 4. The webhook's resident memory after 10,000 and after 100,000 requests.
-// Servers run as child processes so that the load generator does not share their event loop.
+// Servers run as child processes so that the load generator does not share their event loop; the webhook with the
+// Node.js options its image runs it with (the Containerfile's ENTRYPOINT).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
@@ -22,6 +26,12 @@ import { generateManifest } from "./manifest.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
+const argValue = (name) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+const only = argValue("--only");
+const beforeRoot = argValue("--before");
 const SECONDS_PER_LEVEL = quick ? 2 : 6;
 const work = mkdtempSync(join(tmpdir(), "l5d-bench-"));
 const children = [];
@@ -101,13 +111,22 @@ async function waitFor(url, timeoutMs = 15000) {
   throw new Error(`${url} did not come up in ${timeoutMs} ms`);
 }
 
-async function startWebhook() {
+/** The Node.js options the image runs the webhook with (its Containerfile's ENTRYPOINT): measured as deployed. */
+function imageNodeOptions(tree) {
+  const text = readFileSync(join(tree, "apps/webhook/Containerfile"), "utf8");
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(text);
+  if (entrypoint === null) throw new Error(`no ENTRYPOINT in ${tree}/apps/webhook/Containerfile`);
+  return JSON.parse(entrypoint[1]).filter((arg) => arg.startsWith("--"));
+}
+
+async function startWebhook(tree = root) {
   const port = await freePort();
   const metrics = await freePort();
   const child = spawn(
     process.execPath,
     [
-      join(root, "apps/webhook/dist/main.js"),
+      ...imageNodeOptions(tree),
+      join(tree, "apps/webhook/dist/main.js"),
       "--addr",
       `127.0.0.1:${port}`,
       "--metrics-addr",
@@ -153,9 +172,9 @@ function admissionReview() {
 }
 
 /** Keeps `connections` requests in flight for `seconds` (or until `count` requests), each on its own socket. */
-async function load(port, connections, { seconds, count }) {
+async function load(port, connections, { seconds, count, agent: shared }) {
   const body = JSON.stringify(admissionReview());
-  const agent = new https.Agent({ keepAlive: true, maxSockets: connections, rejectUnauthorized: false });
+  const agent = shared ?? newAgent(connections);
   const latencies = [];
   let sent = 0;
   let failures = 0;
@@ -206,10 +225,54 @@ async function load(port, connections, { seconds, count }) {
   };
   await Promise.all(Array.from({ length: connections }, worker));
   const elapsed = (performance.now() - started) / 1000;
-  agent.destroy();
-  latencies.sort((a, b) => a - b);
+  if (shared === undefined) agent.destroy();
+  return summarize([{ latencies, elapsed, failures }]);
+}
+
+function newAgent(connections) {
+  return new https.Agent({ keepAlive: true, maxSockets: connections, rejectUnauthorized: false });
+}
+
+/** Merges the samples of several runs against one server. */
+function summarize(runs) {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const elapsed = runs.reduce((sum, r) => sum + r.elapsed, 0);
+  const failures = runs.reduce((sum, r) => sum + r.failures, 0);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  return { rps: latencies.length / elapsed, p50: pct(50), p99: pct(99), requests: latencies.length, failures };
+  return {
+    rps: latencies.length / elapsed,
+    p50: pct(50),
+    p99: pct(99),
+    requests: latencies.length,
+    failures,
+    latencies,
+    elapsed,
+  };
+}
+
+/**
+ * Measures each server for `seconds` in all, in alternating slices rather than one block after the other: the two
+ * cores are shared (with the load generator, and with whatever else runs on the machine), and a burst of outside
+ * work then lands on every server alike instead of on whichever happened to be measured at the time.
+ */
+async function interleaved(servers, connections, seconds) {
+  const rounds = quick ? 2 : 4;
+  const runs = servers.map(() => []);
+  // One agent per server for all its slices, its connections opened before measuring: TLS handshakes are not what
+  // is measured, and a slice would otherwise count one per connection.
+  const agents = servers.map(() => newAgent(connections));
+  for (let i = 0; i < servers.length; i++)
+    await load(servers[i].port, connections, { count: connections * 4, agent: agents[i] });
+  for (let round = 0; round < rounds; round++) {
+    // Alternate the order too: the first server of a round must not always follow the same one.
+    const order = servers.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      runs[i].push(await load(servers[i].port, connections, { seconds: seconds / rounds, agent: agents[i] }));
+    }
+  }
+  for (const agent of agents) agent.destroy();
+  return runs.map(summarize);
 }
 
 function rssMiB(pid) {
@@ -242,35 +305,57 @@ async function main() {
   );
 
   console.log("\n== webhook vs floor (HTTPS, loopback, one Pod AdmissionReview per request)");
-  const webhook = await startWebhook();
-  const floor = await startFloor();
-  // Warm both up (JIT, TLS session set-up) before measuring.
-  await load(webhook.port, 16, { count: 2000 });
-  await load(floor.port, 16, { count: 2000 });
-  console.log("conns | webhook rps  p50 ms  p99 ms | floor rps  p50 ms  p99 ms | rps ratio");
+  const servers = [];
+  if (beforeRoot !== undefined) servers.push({ name: "before", ...(await startWebhook(beforeRoot)) });
+  servers.push({ name: "webhook", ...(await startWebhook()) });
+  const floor = { name: "floor", ...(await startFloor()) };
+  servers.push(floor);
+  // Warm every server up (JIT, TLS session set-up) before measuring.
+  for (const s of servers) await load(s.port, 16, { count: 2000 });
+  console.log(
+    `conns | ${servers.map((s) => `${s.name} rps  p50 ms  p99 ms`.padStart(s.name.length + 19)).join(" | ")} | rps ratio${beforeRoot !== undefined ? " (before, webhook)" : ""}`,
+  );
   for (const connections of [1, 16, 64]) {
-    const w = await load(webhook.port, connections, { seconds: SECONDS_PER_LEVEL });
-    const fl = await load(floor.port, connections, { seconds: SECONDS_PER_LEVEL });
-    if (w.failures || fl.failures) console.log(`  failures: webhook ${w.failures}, floor ${fl.failures}`);
+    const results = await interleaved(servers, connections, SECONDS_PER_LEVEL);
+    const failures = results.filter((r) => r.failures > 0);
+    if (failures.length > 0) {
+      console.log(`  failures: ${results.map((r, i) => `${servers[i].name} ${r.failures}`).join(", ")}`);
+    }
+    const fl = results[results.length - 1];
+    const ratios = results.slice(0, -1).map((r) => f(r.rps / fl.rps, 2));
     console.log(
-      `${String(connections).padStart(5)} | ${f(w.rps).padStart(11)} ${f(w.p50, 2).padStart(7)} ${f(w.p99, 2).padStart(7)} | ${f(fl.rps).padStart(9)} ${f(fl.p50, 2).padStart(7)} ${f(fl.p99, 2).padStart(7)} | ${f(w.rps / fl.rps, 2).padStart(9)}`,
+      `${String(connections).padStart(5)} | ${results
+        .map(
+          (r, i) =>
+            `${f(r.rps).padStart(servers[i].name.length + 4)} ${f(r.p50, 2).padStart(7)} ${f(r.p99, 2).padStart(7)}`,
+        )
+        .join(" | ")} | ${ratios.join(", ")}`,
     );
   }
-  floor.child.kill();
+  for (const s of servers) s.child.kill();
+  if (only === "webhook") return;
 
   console.log("\n== webhook memory (resident set)");
-  const memory = await startWebhook();
-  const base = rssMiB(memory.pid);
-  await load(memory.port, 16, { count: 10_000 });
-  const after10k = rssMiB(memory.pid);
-  await load(memory.port, 16, { count: quick ? 20_000 : 90_000 });
-  const after100k = rssMiB(memory.pid);
-  const label = quick ? "30,000" : "100,000";
-  console.log(
-    `at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`,
-  );
-  memory.child.kill();
-  webhook.child.kill();
+  const trees =
+    beforeRoot !== undefined
+      ? [
+          ["before", beforeRoot],
+          ["webhook", root],
+        ]
+      : [["webhook", root]];
+  for (const [name, tree] of trees) {
+    const memory = await startWebhook(tree);
+    const base = rssMiB(memory.pid);
+    await load(memory.port, 16, { count: 10_000 });
+    const after10k = rssMiB(memory.pid);
+    await load(memory.port, 16, { count: quick ? 20_000 : 90_000 });
+    const after100k = rssMiB(memory.pid);
+    const label = quick ? "30,000" : "100,000";
+    console.log(
+      `${name}: at start ${f(base, 1)} MiB; after 10,000 requests ${f(after10k, 1)} MiB; after ${label} ${f(after100k, 1)} MiB; growth ${f(((after100k - after10k) / after10k) * 100, 1)}%`,
+    );
+    memory.child.kill();
+  }
 
   console.log("\n== CLI: inject --manual over 2,000 mixed workloads vs parse+write with the same YAML library");
   const manifest = join(work, "manifest.yaml");

@@ -41,7 +41,14 @@ interface AuditItem {
 
 /** The built CLI's `audit`, as the admin, with the JSON output parsed when there is one. */
 async function audit(...extra: string[]): Promise<{ code: number | null; items: AuditItem[]; stderr: string }> {
-  const args = [CLI_MAIN, "audit", "--kubeconfig", ctx.kubeconfig, "-L", ctx.linkerdNamespace, "-n", namespace];
+  return auditIn(namespace, ...extra);
+}
+
+async function auditIn(
+  ns: string,
+  ...extra: string[]
+): Promise<{ code: number | null; items: AuditItem[]; stderr: string }> {
+  const args = [CLI_MAIN, "audit", "--kubeconfig", ctx.kubeconfig, "-L", ctx.linkerdNamespace, "-n", ns];
   const result = await run(process.execPath, [...args, "-o", "json", ...extra], { timeoutMs: 60_000 });
   if (result.code !== 0 && result.code !== 3) {
     throw new Error(`audit exited with ${result.code}:\n${result.stderr}${result.stdout}`);
@@ -186,4 +193,54 @@ it("says the meshed Deployment is stale with proxy_version_differs once linkerd-
     /\/image: "cr\.l5d\.io\/linkerd\/proxy:[^"]+" → "cr\.l5d\.io\/linkerd\/proxy:edge-99\.1\.1"$/,
   );
   expect(stale.code).toBe(3);
+});
+
+it("says skipped, and why, for a Deployment annotated on its own metadata and for a namespace the webhook's selector excludes", async () => {
+  const plain = `e2e-${ctx.runId}-audit-plain`;
+  const excluded = `e2e-${ctx.runId}-audit-excluded`;
+  recordForCleanup(ctx.cleanupFile, { resource: "namespace", name: plain });
+  recordForCleanup(ctx.cleanupFile, { resource: "namespace", name: excluded });
+  await createNamespace(kubectl, ctx.server, plain, {}, { [RUN_LABEL]: ctx.runId });
+  await createNamespace(
+    kubectl,
+    ctx.server,
+    excluded,
+    { "linkerd.io/inject": "enabled" },
+    { [RUN_LABEL]: ctx.runId, "config.linkerd.io/admission-webhooks": "disabled" },
+  );
+  const misplaced = deployment("misplaced", plain, 1);
+  (misplaced.metadata as { annotations?: Record<string, string> }).annotations = { "linkerd.io/inject": "enabled" };
+  await kubectl.apply([misplaced, deployment("excluded", excluded, 1)]);
+  for (const [ns, app] of [
+    [plain, "misplaced"],
+    [excluded, "excluded"],
+  ] as const) {
+    await waitFor(`the pod of ${app}`, async () => {
+      const pods = await kubectl.list<Pod>("pods", ns, `app=${app}`);
+      return pods.length === 1 ? pods : undefined;
+    });
+  }
+
+  const first = await auditIn(plain);
+  expect(first.items).toEqual([
+    expect.objectContaining({
+      kind: "Deployment",
+      name: "misplaced",
+      status: "skipped",
+      pods: 1,
+      reason: "injection_enable_annotation_absent",
+    }),
+  ]);
+  expect(first.code).toBe(0);
+  const second = await auditIn(excluded);
+  expect(second.items).toEqual([
+    expect.objectContaining({
+      kind: "Deployment",
+      name: "excluded",
+      status: "skipped",
+      pods: 1,
+      reason: "excluded_by_webhook_selector",
+    }),
+  ]);
+  expect(second.code).toBe(0);
 });

@@ -220,6 +220,27 @@ describe("audit", () => {
     ]);
   });
 
+  it("makes the process favour memory before it connects to the cluster", async () => {
+    const calls: string[] = [];
+    const io = memoryIo({ kube: { ok: true, api: memoryKube(cluster()) } });
+    const connect = io.connectKube.bind(io);
+    io.connectKube = (request) => {
+      calls.push("connect");
+      return connect(request);
+    };
+    await runAudit(args(), io, { ...deps(), favourMemory: () => void calls.push("favour memory") });
+    expect(calls).toEqual(["favour memory", "connect"]);
+  });
+
+  it("says which namespace could not be read, with exit code 1", async () => {
+    const kube = memoryKube(cluster(), {
+      "/api/v1/namespaces/shop": { status: 403, message: "namespaces is forbidden" },
+    });
+    const io = memoryIo({ kube: { ok: true, api: kube } });
+    expect(await runAudit(args(), io, deps())).toBe(1);
+    expect(io.stderrText()).toBe("Error: cannot read namespace shop: namespaces is forbidden\n");
+  });
+
   it("says what failed when the cluster cannot be read, with exit code 1", async () => {
     const kube = memoryKube(cluster(), { "/api/v1/pods": { status: 403, message: "pods is forbidden" } });
     const io = memoryIo({ kube: { ok: true, api: kube } });

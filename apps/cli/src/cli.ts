@@ -108,7 +108,7 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
         return usageError(io, `invalid --pause "${pauseText}": use a duration such as 5s or 1m`, command);
       if (flag.bool("dry-run") && !flag.bool("restart"))
         return usageError(io, "--dry-run goes with --restart", command);
-      const { runAudit } = await import("./audit.js");
+      const { favourMemory, runAudit } = await import("./audit.js");
       return runAudit(
         {
           ...cluster,
@@ -121,7 +121,7 @@ export async function runCli(argv: readonly string[], io: CliIo, meta: CliMeta):
           pauseMs: pause / 1e6,
         },
         io,
-        { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)) },
+        { now: () => new Date(), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)), favourMemory },
       );
     }
     case "uninject": {

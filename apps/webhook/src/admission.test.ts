@@ -1,6 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { decodeReview, MAX_DEPTH, MAX_JSON_VALUES, scanJson } from "./admission.js";
+import {
+  answerReview,
+  answerBody,
+  decodeReview,
+  MAX_DEPTH,
+  MAX_JSON_VALUES,
+  scanJson,
+  type AdmissionResponse,
+  type AdmissionReview,
+} from "./admission.js";
 
 const scan = (text: string, limits?: { maxDepth: number; maxValues: number }) => scanJson(Buffer.from(text), limits);
 
@@ -75,4 +84,30 @@ describe("decodeReview", () => {
       message: `failed to decode admission review request: more than ${MAX_JSON_VALUES} JSON values`,
     });
   });
+});
+
+describe("answerBody", () => {
+  const review = (apiVersion?: string): AdmissionReview => ({
+    ...(apiVersion !== undefined ? { apiVersion } : {}),
+    kind: "AdmissionReview",
+    request: { uid: "u" },
+  });
+  const patch = Buffer.from('[{"op":"add","path":"/a","value":"\\"quoted\\" ✓"}]').toString("base64");
+  const responses: [string, AdmissionResponse][] = [
+    ["allowed", { uid: 'a "uid" \\ ✓', allowed: true }],
+    ["refused", { uid: "u", allowed: false, status: { message: 'no "namespace"\n' } }],
+    ["warned", { uid: "u", allowed: true, warnings: ['pod "x" not injected'] }],
+    ["patched", { uid: "u", allowed: true, patchType: "JSONPatch", patch }],
+    ["patched, a uid beyond ASCII", { uid: "ü ✓ \u2028", allowed: true, patchType: "JSONPatch", patch }],
+    ["patched and warned", { uid: "u", allowed: true, patchType: "JSONPatch", patch, warnings: ['a "b"', "c"] }],
+    // Not a shape review.ts builds: the patch is not last, and the splice must not be taken.
+    ["patch before other fields", { patch, uid: "u", allowed: true, patchType: "JSONPatch" }],
+  ];
+  for (const [name, response] of responses) {
+    it(`writes what JSON.stringify writes: ${name}`, () => {
+      for (const r of [review("admission.k8s.io/v1beta1"), review()]) {
+        expect(answerBody(r, response).toString("utf8")).toBe(JSON.stringify(answerReview(r, response)));
+      }
+    });
+  }
 });

@@ -14,6 +14,7 @@ import {
   tableLookups,
   testConfiguration,
 } from "./test-support/harness.js";
+import { createPatchEncoder } from "./patch-text.js";
 
 interface Answer extends AdmissionReview {
   response: {
@@ -414,6 +415,7 @@ describe("clusters without native sidecars", () => {
         configuration: testConfiguration(values),
         nativeSidecars: false,
         clusterVersion: "v1.20.2",
+        encodePatch: createPatchEncoder(),
       },
     });
     const body = readJsonFixture<AdmissionReview>("reviews", "pod-bare.json");

@@ -1,6 +1,6 @@
-import express, { type Express, type NextFunction, type Request, type Response } from "express";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
-import { answerReview, decodeReview, shouldReview, type AdmissionReview } from "./admission.js";
+import { answerBody, decodeReview, shouldReview, type AdmissionReview } from "./admission.js";
 import type { ReviewOutcome } from "./metrics.js";
 import { reviewRequest, type ReviewDeps, type ReviewResult } from "./review.js";
 
@@ -45,17 +45,19 @@ export interface AppDeps extends ReviewDeps {
 /** Takes `bytes` from the in-flight budget of one request; false (and nothing taken) when the budget cannot. */
 type Hold = (bytes: number) => boolean;
 
+/** A node:http request listener (for node:https too). */
+export type AdmissionHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /**
- * The admission webhook as an Express app: any method, any path (the MutatingWebhookConfiguration posts to `/`).
- * Holds all request handling; `main.ts` only adds TLS, ports and signals.
+ * The admission webhook as a plain node:http request listener: any method, any path (the
+ * MutatingWebhookConfiguration posts to `/`). Holds all request handling; `main.ts` only adds TLS, ports and
+ * signals. No framework: routing, body parsing and `send()` were a measurable share of each review (README,
+ * Benchmarks), and one path needs none of them.
  */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps): AdmissionHandler {
   const limits: ServingLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const inflight = { reviews: 0, bytes: 0 };
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  return (req, res) => {
     if (inflight.reviews >= limits.maxConcurrentReviews) {
       // Never queued: a queue would only move the memory and the wait elsewhere, and the API server gives up after
       // its timeout anyway. Its failurePolicy decides; the body, if any, is read and discarded.
@@ -81,12 +83,12 @@ export function createApp(deps: AppDeps): Express {
     });
     readBody(req, limits, hold)
       .then((body) => handleReview(body, res, deps, hold, limits))
-      .catch(next);
-  });
-  app.use((error: unknown, req: Request, res: Response, _next: NextFunction) => {
-    afterUnreadBody(req, res, () => sendBodyError(error, res, deps.logger, limits));
-  });
-  return app;
+      .catch((error: unknown) => {
+        // An answer half sent cannot be replaced by an error: the client sees the connection end instead.
+        if (res.headersSent) res.destroy();
+        else afterUnreadBody(req, res, () => sendBodyError(error, res, deps.logger, limits));
+      });
+  };
 }
 
 /**
@@ -95,7 +97,7 @@ export function createApp(deps: AppDeps): Express {
  * the request handling around the core. A declared length is checked and held before a byte is read, and the body
  * read into one buffer of that size; a chunked body is held chunk by chunk.
  */
-function readBody(req: Request, limits: ServingLimits, hold: Hold): Promise<Buffer> {
+function readBody(req: IncomingMessage, limits: ServingLimits, hold: Hold): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const fail = (type: "entity.too.large" | "overloaded") => {
       // The rest of the body is read and discarded (see afterUnreadBody).
@@ -150,7 +152,7 @@ function readBody(req: Request, limits: ServingLimits, hold: Hold): Promise<Buff
 /** Synchronous up to the review: nothing keeps the body's buffer alive through the look-ups. */
 function handleReview(
   bytes: Buffer,
-  res: Response,
+  res: ServerResponse,
   deps: AppDeps,
   hold: Hold,
   limits: ServingLimits,
@@ -158,7 +160,8 @@ function handleReview(
   if (bytes.length === 0) {
     // Linkerd answers an empty body with an empty 200 (controller/webhook/server.go).
     deps.logger.warn("received empty payload");
-    res.status(200).end();
+    res.statusCode = 200;
+    res.end();
     return undefined;
   }
   const decoded = decodeReview(bytes);
@@ -181,7 +184,7 @@ function handleReview(
       },
       `allowed unchanged: only the CREATE of a pod or service is injected, this is ${gate.detail}`,
     );
-    sendJson(res, answerReview(review, { uid, allowed: true }));
+    sendJson(res, answerBody(review, { uid, allowed: true }));
     return undefined;
   }
   if (!hold(decoded.values * BYTES_PER_VALUE)) {
@@ -195,7 +198,7 @@ function handleReview(
   return runReview(review, res, deps);
 }
 
-async function runReview(review: AdmissionReview, res: Response, deps: AppDeps): Promise<void> {
+async function runReview(review: AdmissionReview, res: ServerResponse, deps: AppDeps): Promise<void> {
   const uid = review.request.uid;
   const started = deps.clock();
   deps.logger.debug({ uid }, `received admission review request "${uid}"`);
@@ -220,11 +223,12 @@ async function runReview(review: AdmissionReview, res: Response, deps: AppDeps):
   const seconds = (deps.clock() - started) / 1000;
   deps.metrics.observeDuration(metricKind(result.kind), result.outcome, seconds);
   logReview(deps.logger, review, result, seconds);
-  sendJson(res, answerReview(review, result.response));
+  sendJson(res, answerBody(review, result.response));
 }
 
 function logReview(logger: Logger, review: AdmissionReview, result: ReviewResult, seconds: number): void {
-  const fields = {
+  // Set field by field, not spread: see review.ts (objects made by spread outlived young-generation collections).
+  const fields: Record<string, unknown> = {
     uid: review.request.uid,
     kind: result.kind,
     namespace: result.namespace,
@@ -232,10 +236,10 @@ function logReview(logger: Logger, review: AdmissionReview, result: ReviewResult
     outcome: result.outcome,
     reason: result.reason,
     durationMs: Math.round(seconds * 1e6) / 1e3,
-    ...(result.owner !== undefined ? { owner: result.owner } : {}),
-    ...(review.request.dryRun === true ? { dryRun: true } : {}),
-    ...(result.response.warnings !== undefined ? { warnings: result.response.warnings } : {}),
   };
+  if (result.owner !== undefined) fields["owner"] = result.owner;
+  if (review.request.dryRun === true) fields["dryRun"] = true;
+  if (result.response.warnings !== undefined) fields["warnings"] = result.response.warnings;
   for (const note of result.notes) logger.warn({ uid: review.request.uid }, note);
   const level = levelFor(result.outcome);
   logger[level](fields, "admission review");
@@ -250,16 +254,21 @@ function metricKind(kind: string): string {
   return kind === "pod" || kind === "service" ? kind : "other";
 }
 
-function sendJson(res: Response, value: unknown): void {
-  const text = JSON.stringify(value);
-  // Straight to node:http: Express's send() (charset and freshness handling) is measurable on every review.
-  res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
-  res.end(text);
+/** The whole answer in one `end()`: one buffer with its length (no chunked encoding). */
+function sendJson(res: ServerResponse, body: Buffer): void {
+  res.writeHead(200, { "content-type": "application/json", "content-length": body.length });
+  res.end(body);
 }
 
 /** Like Go's http.Error: plain text with a trailing newline. */
-function sendText(res: Response, status: number, message: string): void {
-  res.status(status).type("text/plain; charset=utf-8").set("X-Content-Type-Options", "nosniff").send(`${message}\n`);
+function sendText(res: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  res.writeHead(status, {
+    "content-type": "text/plain; charset=utf-8",
+    "x-content-type-options": "nosniff",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
 }
 
 /**
@@ -268,7 +277,7 @@ function sendText(res: Response, status: number, message: string): void {
  * when the answer closes the connection (the client asked for that, or the server is shutting down). Closed early,
  * the socket would reset under a client still sending, and the client could lose the answer with it.
  */
-function afterUnreadBody(req: Request, res: Response, answer: () => void): void {
+function afterUnreadBody(req: IncomingMessage, res: ServerResponse, answer: () => void): void {
   const closes = !res.shouldKeepAlive || /close/i.test(String(res.getHeader("connection") ?? ""));
   if (!closes || req.complete) {
     answer();
@@ -279,12 +288,12 @@ function afterUnreadBody(req: Request, res: Response, answer: () => void): void 
 }
 
 /** 503 with a hint to retry: what the API server does with it is its failurePolicy's call. */
-function sendOverloaded(res: Response, message: string): void {
-  res.set("Retry-After", "1");
+function sendOverloaded(res: ServerResponse, message: string): void {
+  res.setHeader("Retry-After", "1");
   sendText(res, 503, message);
 }
 
-function sendBodyError(error: unknown, res: Response, logger: Logger, limits: ServingLimits): void {
+function sendBodyError(error: unknown, res: ServerResponse, logger: Logger, limits: ServingLimits): void {
   const err = error as { type?: string; status?: number; message?: string };
   if (err.type === "entity.too.large") {
     // Linkerd answers an oversized body with 500 and its reader's error text (spec §6.2).

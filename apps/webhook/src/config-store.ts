@@ -1,5 +1,6 @@
 import { formatIssue, prepareConfiguration, resolveValues, type Values } from "@l5d-injector/injector-core";
 import { parse as parseYaml } from "yaml";
+import { createPatchEncoder } from "./patch-text.js";
 import type { ConfigSnapshot } from "./review.js";
 
 /** What the store reads from disk (or, in `--dev`, generates). */
@@ -57,6 +58,7 @@ export function buildSnapshot(inputs: ConfigInputs, cluster: ClusterFacts, linke
       configuration: prepared.configuration,
       nativeSidecars: cluster.nativeSidecars,
       ...(cluster.version !== undefined ? { clusterVersion: cluster.version } : {}),
+      encodePatch: createPatchEncoder(),
     },
   };
 }

@@ -176,8 +176,12 @@ function serverTimeouts(timeouts: ServerTimeouts) {
 }
 
 async function readPair(certFile: string, keyFile: string): Promise<{ cert: Buffer; key: Buffer }> {
-  const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
-  return { cert, key };
+  // Both read at once, but a failure reported in a fixed order (the certificate's first): with Promise.all, whichever
+  // read failed first named the file, and a start-up without either file said one or the other.
+  const [cert, key] = await Promise.allSettled([readFile(certFile), readFile(keyFile)]);
+  if (cert.status === "rejected") throw cert.reason;
+  if (key.status === "rejected") throw key.reason;
+  return { cert: cert.value, key: key.value };
 }
 
 function describeCert(pem: Buffer): Record<string, string> {

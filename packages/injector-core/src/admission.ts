@@ -1,6 +1,13 @@
 import { CREATED_BY_ANNOTATION } from "./annotations.js";
 import { decide } from "./decision.js";
-import { annotationOps, defaultOpaquePorts, exposedPorts, fullInjection, OWNER_LABEL_KINDS } from "./inject.js";
+import {
+  annotationOps,
+  defaultOpaquePorts,
+  exposedPorts,
+  fullInjection,
+  OWNER_LABEL_KINDS,
+  withEntries,
+} from "./inject.js";
 import { isObject, stringMap } from "./json.js";
 import { A, NAMESPACE_INHERITED } from "./settings.js";
 import { transformEach, type Effect, type Transformed } from "./transform.js";
@@ -68,7 +75,7 @@ function injectPod(workload: Workload, options: AdmissionOptions, root: Path): E
   const ownerKind = options.owner?.kind.toLowerCase() ?? "";
   const owner = OWNER_LABEL_KINDS.has(ownerKind) ? { kind: ownerKind, name: options.owner?.name ?? "" } : undefined;
   return fullInjection(workload, options.configuration, root, {
-    parsed: { ...own, ...added },
+    parsed: withEntries(withEntries({}, own), added),
     envLayers,
     added,
     owner,

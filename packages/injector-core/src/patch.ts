@@ -22,7 +22,10 @@ export function escapePointerSegment(segment: string): string {
  * // "/spec/template/metadata/annotations/linkerd.io~1inject"
  */
 export function pointer(...segments: readonly (string | number)[]): string {
-  return segments.map((s) => `/${escapePointerSegment(String(s))}`).join("");
+  // A loop rather than map and join: every op of every patch names its path with it.
+  let out = "";
+  for (const s of segments) out += typeof s === "number" ? `/${s}` : `/${escapePointerSegment(s)}`;
+  return out;
 }
 
 function unescapePointerSegment(segment: string): string {

@@ -8,13 +8,20 @@ import { objects } from "./workload.js";
 /**
  * The environment from the values, around the two variables that come from the pod: `LINKERD2_PROXY_INBOUND_PORTS`
  * (between `head` and `middle`) and, with tracing, `LINKERD2_PROXY_TRACE_EXTRA_ATTRIBUTES` (between `middle` and
- * `tail`).
+ * `params`); and around the one that comes from `proxy.opaquePorts` (between `params` and `tail`).
  */
 export interface EnvTemplate {
   readonly head: readonly JsonValue[];
   readonly middle: readonly JsonValue[];
   /** `proxy.tracing.labels`, as text; `undefined` when tracing is off. */
   readonly traceLabels: Readonly<Record<string, string>> | undefined;
+  /** The variables of `proxy.inbound` / `proxy.outbound`. */
+  readonly params: readonly JsonValue[];
+  /**
+   * `proxy.opaquePorts` as text (no variable when empty). Kept apart because the webhook sets it on every pod that
+   * exposes a default opaque port (spec §6.4), and it changes nothing else: such a pod keeps the prepared template.
+   */
+  readonly opaquePorts: string;
   readonly tail: readonly JsonValue[];
 }
 
@@ -28,8 +35,8 @@ export function renderEnv(V: ValueReader, f: RenderFacts, proxyParams: readonly 
   const head = [...podEnv(), ...coresEnv(V), ...controlEnv(V, f), ...listenEnv(f)];
   const middle = [...modeEnv(V, f), ...(f.tracing ? tracingEnv(V, f) : [])];
   const traceLabels = f.tracing ? configuredTraceLabels(V) : undefined;
-  const tail = [...proxyParams, ...identityEnv(V, f), ...extraEnv(V)];
-  return { head, middle, traceLabels, tail };
+  const tail = [...identityEnv(V, f), ...extraEnv(V)];
+  return { head, middle, traceLabels, params: proxyParams, opaquePorts: V.text("proxy.opaquePorts"), tail };
 }
 
 /** The environment of one pod's proxy. */
@@ -37,6 +44,8 @@ export function completeEnv(t: EnvTemplate, pod: PodFacts): JsonValue[] {
   const env = [...t.head, value("LINKERD2_PROXY_INBOUND_PORTS", inboundPorts(pod.podSpec)), ...t.middle];
   if (t.traceLabels !== undefined)
     env.push(value("LINKERD2_PROXY_TRACE_EXTRA_ATTRIBUTES", traceAttributes(t.traceLabels, pod)));
+  env.push(...t.params);
+  if (t.opaquePorts) env.push(value("LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", t.opaquePorts));
   env.push(...t.tail);
   return env;
 }
@@ -224,8 +233,6 @@ export function renderProxyParams(V: ValueReader): Entries {
 function identityEnv(V: ValueReader, f: RenderFacts): Entries {
   const identityName = (sa: string) => `${sa}.${f.ns}.serviceaccount.identity.${f.ns}.${f.trustDomain}`;
   const env: Entries = [];
-  const opaque = V.text("proxy.opaquePorts");
-  if (opaque) env.push(value("LINKERD2_PROXY_INBOUND_PORTS_DISABLE_PROTOCOL_DETECTION", opaque));
   const tokenFile = f.projection
     ? "/var/run/secrets/tokens/linkerd-identity-token"
     : "/var/run/secrets/kubernetes.io/serviceaccount/token";

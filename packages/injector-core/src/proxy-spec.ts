@@ -71,6 +71,11 @@ export function proxyParams(values: Values): readonly JsonValue[] {
   return renderProxyParams(new ValueReader(values));
 }
 
+/** The template with another `proxy.opaquePorts`: the one value it depends on that a pod commonly sets. */
+export function withOpaquePorts(t: ProxyTemplate, opaquePorts: string): ProxyTemplate {
+  return opaquePorts === t.env.opaquePorts ? t : { ...t, env: { ...t.env, opaquePorts } };
+}
+
 /** Completes a template with what comes from the pod. */
 export function completeProxySpec(t: ProxyTemplate, pod: PodFacts): ProxySpec {
   return {

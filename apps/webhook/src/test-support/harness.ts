@@ -12,6 +12,7 @@ import type { AppDeps } from "../app.js";
 import type { KubeLookups, ObjectMeta, WebhookEvent } from "../kube.js";
 import { createLogger } from "../logger.js";
 import { createMetrics } from "../metrics.js";
+import { createPatchEncoder } from "../patch-text.js";
 import type { ConfigSnapshot } from "../review.js";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test", "fixtures");
@@ -113,6 +114,7 @@ export function makeHarness(options: {
     ok: true,
     configuration: testConfiguration(options.values, options.linkerdNamespace),
     nativeSidecars: true,
+    encodePatch: createPatchEncoder(),
   };
   const deps: AppDeps = {
     config: () => snapshot,
