@@ -34,6 +34,21 @@ describe("JSON Patch", () => {
     expect(value).toEqual({ v: [1] });
   });
 
+  it("copies a value the patch adds once per op, and lets later ops change it without reaching the patch", () => {
+    const value = { env: [{ name: "A" }], nested: { x: 1 } };
+    const out = applyPatch({ list: [] }, [
+      { op: "add", path: "/list/-", value },
+      { op: "add", path: "/list/-", value },
+      { op: "add", path: "/list/0/env/-", value: { name: "B" } },
+    ]) as { list: (typeof value)[] };
+    const second = out.list[1];
+    if (second !== undefined) second.nested.x = 2;
+    expect(out.list[0]).toEqual({ env: [{ name: "A" }, { name: "B" }], nested: { x: 1 } });
+    expect(out.list[1]).toEqual({ env: [{ name: "A" }], nested: { x: 2 } });
+    expect(value).toEqual({ env: [{ name: "A" }], nested: { x: 1 } });
+    expect(out.list[0]).not.toBe(value);
+  });
+
   it("fails with ERR_PATCH when a path does not exist", () => {
     expect(() => applyPatch({}, [{ op: "remove", path: "/x" }])).toThrow(
       expect.objectContaining({ code: "ERR_PATCH" }),

@@ -53,9 +53,16 @@ export function applyPatch(doc: JsonValue, patch: readonly PatchOperation[]): Js
     fresh.add(copy as object);
     return copy;
   };
-  const root = applyOps(own(doc), patch, own);
+  // Values copied out of the patch are the result's own to the bottom: neither copied again by a later op that
+  // walks through them nor by `detach`.
+  const copied = new WeakSet<object>();
+  const added = (value: JsonValue) => {
+    fresh.add(value as object);
+    copied.add(value as object);
+  };
+  const root = applyOps(own(doc), patch, own, added);
   // What no op walked through is still shared with the input: copy it, so callers may change the result freely.
-  return detach(root, fresh);
+  return detach(root, fresh, copied);
 }
 
 /**
@@ -64,13 +71,23 @@ export function applyPatch(doc: JsonValue, patch: readonly PatchOperation[]): Js
  * out of the patch.
  */
 export function applyPatchInPlace(doc: JsonValue, patch: readonly PatchOperation[]): JsonValue {
-  return applyOps(doc, patch, (value) => value);
+  return applyOps(
+    doc,
+    patch,
+    (value) => value,
+    () => undefined,
+  );
 }
 
+/**
+ * `own` makes a container on an op's path the result's own; `added` is told of every value copied out of the patch,
+ * already the result's own to the bottom, so that it is not copied again.
+ */
 function applyOps(
   doc: JsonValue,
   patch: readonly PatchOperation[],
   own: <T extends JsonValue>(value: T) => T,
+  added: (value: JsonValue) => void,
 ): JsonValue {
   let root = doc;
   for (const op of patch) {
@@ -94,25 +111,30 @@ function applyOps(
         throw new PatchError(`path not found: ${op.path}`);
       }
     }
-    applyLast(parent, last, op);
+    applyLast(parent, last, op, added);
   }
   return root;
 }
 
-function applyLast(parent: JsonValue, last: string, op: PatchOperation): void {
+function applyLast(parent: JsonValue, last: string, op: PatchOperation, added: (value: JsonValue) => void): void {
+  const copy = (from: JsonValue): JsonValue => {
+    const value = clone(from);
+    if (typeof value === "object" && value !== null) added(value);
+    return value;
+  };
   if (Array.isArray(parent)) {
     if (op.op === "add") {
       const i = last === "-" ? parent.length : index(last, parent.length, op.path);
-      parent.splice(i, 0, clone(op.value));
+      parent.splice(i, 0, copy(op.value));
     } else {
       const i = index(last, parent.length - 1, op.path);
       if (op.op === "remove") parent.splice(i, 1);
-      else parent[i] = clone(op.value);
+      else parent[i] = copy(op.value);
     }
   } else if (isObject(parent)) {
     if (op.op !== "add" && !Object.hasOwn(parent, last)) throw new PatchError(`path not found: ${op.path}`);
     if (op.op === "remove") delete parent[last];
-    else defineOwn(parent, last, clone(op.value));
+    else defineOwn(parent, last, copy(op.value));
   } else {
     throw new PatchError(`path not found: ${op.path}`);
   }
@@ -124,13 +146,13 @@ function shallowObject(value: JsonObject): JsonObject {
   return out;
 }
 
-function detach(value: JsonValue, fresh: WeakSet<object>): JsonValue {
-  if (typeof value !== "object" || value === null) return value;
+function detach(value: JsonValue, fresh: WeakSet<object>, copied: WeakSet<object>): JsonValue {
+  if (typeof value !== "object" || value === null || copied.has(value)) return value;
   if (!fresh.has(value)) return clone(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = detach(value[i] as JsonValue, fresh);
+    for (let i = 0; i < value.length; i++) value[i] = detach(value[i] as JsonValue, fresh, copied);
   } else {
-    for (const key of Object.keys(value)) defineOwn(value, key, detach(value[key] as JsonValue, fresh));
+    for (const key of Object.keys(value)) defineOwn(value, key, detach(value[key] as JsonValue, fresh, copied));
   }
   return value;
 }
