@@ -3,8 +3,8 @@
 //
 //   node bench/run.mjs [--quick] [--only webhook] [--before DIR]
 //
-// --before DIR: also measure the webhook built in DIR (a copy of the tree, built, with its node_modules), in the same
-// run, beside this one: "before and after" figures from one run on one machine.
+// --before DIR: also measure the webhook and the CLI built in DIR (a copy of the tree, built, with its
+// node_modules), in the same run, beside this one: "before and after" figures from one run on one machine.
 //
 // 1. The webhook over HTTPS on loopback with a realistic Pod AdmissionReview, beside a floor server (plain
 //    node:https that reads and parses the same body and answers a constant `allowed: true`): requests per second
@@ -296,6 +296,18 @@ function timeCommand(cmd, args, runs, options = {}) {
   return median(times);
 }
 
+/**
+ * Runs each named command `runs` times, one round after another (every command once per round), and returns each
+ * one's median: a burst of other work on the machine lands on all of them alike, as the servers' slices above.
+ */
+function timeInterleaved(commands, runs) {
+  const times = new Map(commands.map(([name]) => [name, []]));
+  for (let i = 0; i < runs; i++) {
+    for (const [name, cmd, args] of commands) times.get(name).push(timeCommand(cmd, args, 1));
+  }
+  return Object.fromEntries([...times].map(([name, list]) => [name, median(list)]));
+}
+
 const f = (n, d = 0) => n.toFixed(d);
 
 async function main() {
@@ -361,19 +373,37 @@ async function main() {
   const manifest = join(work, "manifest.yaml");
   writeFileSync(manifest, generateManifest(2000));
   const values = join(work, "values.json");
-  const cli = join(root, "apps/cli/dist/injector.mjs");
-  const runs = quick ? 1 : 3;
-  const inject = timeCommand(process.execPath, [cli, "inject", "--manual", "--values", values, manifest], runs);
-  const floorYaml = timeCommand(process.execPath, [join(root, "bench/yaml-floor.mjs"), manifest], runs);
-  console.log(`inject --manual ${f(inject)} ms; YAML floor ${f(floorYaml)} ms; ratio ${f(inject / floorYaml, 2)}`);
+  const clis = [["CLI", join(root, "apps/cli/dist/injector.mjs")]];
+  if (beforeRoot !== undefined) clis.push(["before", join(beforeRoot, "apps/cli/dist/injector.mjs")]);
+  const runs = quick ? 1 : 5;
+  const big = timeInterleaved(
+    [
+      ...clis.map(([name, cli]) => [name, process.execPath, [cli, "inject", "--manual", "--values", values, manifest]]),
+      ["floor", process.execPath, [join(root, "bench/yaml-floor.mjs"), manifest]],
+    ],
+    runs,
+  );
+  console.log(
+    `${clis
+      .map(([name]) => `${name} inject --manual ${f(big[name])} ms, ratio ${f(big[name] / big.floor, 2)}`)
+      .join("; ")}; YAML floor ${f(big.floor)} ms`,
+  );
 
   console.log("\n== CLI start-up: inject --manual on one Deployment vs node -e 0");
   const one = join(work, "one.yaml");
   writeFileSync(one, generateManifest(1));
   const startRuns = quick ? 5 : 15;
-  const nodeZero = timeCommand(process.execPath, ["-e", "0"], startRuns);
-  const startup = timeCommand(process.execPath, [cli, "inject", "--manual", "--values", values, one], startRuns);
-  console.log(`inject ${f(startup)} ms; node -e 0 ${f(nodeZero)} ms; ratio ${f(startup / nodeZero, 2)}`);
+  const start = timeInterleaved(
+    [
+      ...clis.map(([name, cli]) => [name, process.execPath, [cli, "inject", "--manual", "--values", values, one]]),
+      ["node", process.execPath, ["-e", "0"]],
+    ],
+    startRuns,
+  );
+  console.log(
+    clis.map(([name]) => `${name} inject ${f(start[name])} ms, ratio ${f(start[name] / start.node, 2)}`).join("; ") +
+      `; node -e 0 ${f(start.node)} ms`,
+  );
 }
 
 main().then(
