@@ -2,11 +2,11 @@
  * What `inject` and `uninject` share (spec §5.2): the output format, the INPUT, and the loop that prints each
  * input's manifests (or their diff) and report, stopping at the first input that fails.
  */
-import { createTwoFilesPatch, FILE_HEADERS_ONLY } from "diff";
 import type { ResourceReport } from "@l5d-injector/injector-core";
 import { InputError, listInputs } from "./inputs.js";
 import type { CliIo } from "./io.js";
 import { renderWarnings } from "./report.js";
+import { unifiedDiff } from "./unified-diff.js";
 import { transformFile, type DocumentTransform, type OutputFormat } from "./transform.js";
 
 export interface CommandArgs {
@@ -64,15 +64,4 @@ export async function runTransform(args: CommandArgs, io: CliIo, command: Transf
     io.stderr.write(command.report(result.reports));
   }
   return 0;
-}
-
-/**
- * The change from `before` to `after` as a unified diff naming `path` on both sides, so that `patch -p0` (or
- * `git apply -p0`) run where the command ran turns the input into the output.
- */
-export function unifiedDiff(path: string, before: string, after: string): string {
-  return createTwoFilesPatch(path, path, before, after, undefined, undefined, {
-    context: 3,
-    headerOptions: FILE_HEADERS_ONLY,
-  });
 }
