@@ -11,48 +11,16 @@ import type { ObjectMeta } from "./kube.js";
 import {
   decodePatch,
   makeHarness,
+  namespaceMeta,
+  OWNER_RS,
   readJsonFixture,
   readYamlObject,
   reviewOf,
   tableLookups,
+  withOwner,
 } from "./test-support/harness.js";
 
 const CREATED_BY = "l5d-injector/webhook 0.1.0";
-
-function namespaceMeta(file: string): ObjectMeta {
-  const doc = readYamlObject("linkerd", file);
-  const meta = doc["metadata"] as { name: string; annotations?: Record<string, string> };
-  return { name: meta.name, ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}) };
-}
-
-// Linkerd's test stubs the owner as deployment/owner-deployment; here the pod really is owned by a ReplicaSet of
-// that Deployment, resolved through the look-ups as in a cluster.
-const OWNER_RS: ObjectMeta = {
-  name: "owner-deployment-7c9f5d8b6",
-  namespace: "kube-public",
-  uid: "3f2b9c1e-0000-4000-8000-000000000001",
-  ownerReferences: [
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      name: "owner-deployment",
-      uid: "3f2b9c1e-0000-4000-8000-000000000002",
-    },
-  ],
-};
-
-function withOwner(pod: Record<string, unknown>): Record<string, unknown> {
-  const meta = pod["metadata"] as Record<string, unknown>;
-  return {
-    ...pod,
-    metadata: {
-      ...meta,
-      ownerReferences: [
-        { apiVersion: "apps/v1", kind: "ReplicaSet", name: OWNER_RS.name, uid: OWNER_RS.uid, controller: true },
-      ],
-    },
-  };
-}
 
 async function send(object: Record<string, unknown>, namespace: ObjectMeta) {
   const harness = makeHarness({

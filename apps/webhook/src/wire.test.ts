@@ -9,14 +9,16 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type AppDeps } from "./app.js";
-import type { ObjectMeta } from "./kube.js";
 import {
   clusterFixture,
   makeHarness,
+  namespaceMeta,
+  OWNER_RS,
   readJsonFixture,
   readYamlObject,
   reviewOf,
   tableLookups,
+  withOwner,
 } from "./test-support/harness.js";
 
 const WIRE = join(dirname(fileURLToPath(import.meta.url)), "..", "test", "fixtures", "wire");
@@ -79,39 +81,6 @@ function render(answer: Answer): string {
     if (value !== undefined) lines.push(`${name}: ${String(value)}`);
   }
   return `${lines.join("\n")}\n\n${answer.body.toString("utf8")}`;
-}
-
-function namespaceMeta(file: string): ObjectMeta {
-  const doc = readYamlObject("linkerd", file);
-  const meta = doc["metadata"] as { name: string; annotations?: Record<string, string> };
-  return { name: meta.name, ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}) };
-}
-
-const OWNER_RS: ObjectMeta = {
-  name: "owner-deployment-7c9f5d8b6",
-  namespace: "kube-public",
-  uid: "3f2b9c1e-0000-4000-8000-000000000001",
-  ownerReferences: [
-    {
-      apiVersion: "apps/v1",
-      kind: "Deployment",
-      name: "owner-deployment",
-      uid: "3f2b9c1e-0000-4000-8000-000000000002",
-    },
-  ],
-};
-
-function withOwner(pod: Record<string, unknown>): Record<string, unknown> {
-  const meta = pod["metadata"] as Record<string, unknown>;
-  return {
-    ...pod,
-    metadata: {
-      ...meta,
-      ownerReferences: [
-        { apiVersion: "apps/v1", kind: "ReplicaSet", name: OWNER_RS.name, uid: OWNER_RS.uid, controller: true },
-      ],
-    },
-  };
 }
 
 describe("Linkerd's fixtures: the answer's bytes", () => {

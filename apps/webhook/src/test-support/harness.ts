@@ -181,3 +181,40 @@ export async function metricValue(registry: Registry, name: string, match: Recor
   }
   return sum;
 }
+
+/** A Namespace of Linkerd's fixtures as the namespace look-up returns it. */
+export function namespaceMeta(file: string): ObjectMeta {
+  const doc = readYamlObject("linkerd", file);
+  const meta = doc["metadata"] as { name: string; annotations?: Record<string, string> };
+  return { name: meta.name, ...(meta.annotations !== undefined ? { annotations: meta.annotations } : {}) };
+}
+
+// Linkerd's test stubs the owner as deployment/owner-deployment; here the pod really is owned by a ReplicaSet of
+// that Deployment, resolved through the look-ups as in a cluster.
+export const OWNER_RS: ObjectMeta = {
+  name: "owner-deployment-7c9f5d8b6",
+  namespace: "kube-public",
+  uid: "3f2b9c1e-0000-4000-8000-000000000001",
+  ownerReferences: [
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      name: "owner-deployment",
+      uid: "3f2b9c1e-0000-4000-8000-000000000002",
+    },
+  ],
+};
+
+/** The pod, owned by {@link OWNER_RS}. */
+export function withOwner(pod: Record<string, unknown>): Record<string, unknown> {
+  const meta = pod["metadata"] as Record<string, unknown>;
+  return {
+    ...pod,
+    metadata: {
+      ...meta,
+      ownerReferences: [
+        { apiVersion: "apps/v1", kind: "ReplicaSet", name: OWNER_RS.name, uid: OWNER_RS.uid, controller: true },
+      ],
+    },
+  };
+}
