@@ -71,6 +71,8 @@ export function clipLogArguments(args: readonly unknown[]): unknown[] {
 function clipValue(value: unknown, limit: number, depth: number): unknown {
   if (typeof value === "string") return clip(value, limit);
   if (typeof value !== "object" || value === null) return value;
+  // Every review logs a line of short fields: looking costs less than copying them.
+  if (!needsClipping(value, limit, depth)) return value;
   if (value instanceof Error) return clipValue(pino.stdSerializers.err(value), limit, depth);
   if (depth > MAX_LOG_DEPTH) return "[…]";
   if (Array.isArray(value)) {
@@ -96,6 +98,27 @@ function clipValue(value: unknown, limit: number, depth: number): unknown {
   if (entries.length > MAX_LOG_ENTRIES) kept.push(["…", `${entries.length - MAX_LOG_ENTRIES} more`]);
   // fromEntries defines properties: a "__proto__" key stays a key.
   return Object.fromEntries(kept);
+}
+
+/** Whether `clipValue` would change anything in `value` (an object), without copying it. */
+function needsClipping(value: object, limit: number, depth: number): boolean {
+  if (value instanceof Error || depth > MAX_LOG_DEPTH) return true;
+  if (Array.isArray(value)) {
+    if (value.length > MAX_LOG_ENTRIES) return true;
+    for (const item of value) if (itemNeedsClipping(item, limit, depth + 1)) return true;
+    return false;
+  }
+  let entries = 0;
+  for (const key of Object.keys(value)) {
+    if (++entries > MAX_LOG_ENTRIES || key.length > limit) return true;
+    if (itemNeedsClipping((value as Record<string, unknown>)[key], limit, depth + 1)) return true;
+  }
+  return false;
+}
+
+function itemNeedsClipping(item: unknown, limit: number, depth: number): boolean {
+  if (typeof item === "string") return item.length > limit;
+  return typeof item === "object" && item !== null && needsClipping(item, limit, depth);
 }
 
 function clip(text: string, limit: number): string {

@@ -105,3 +105,41 @@ describe("isValidProxyAnnotationValue", () => {
     }
   });
 });
+
+describe("applyOverrides", () => {
+  it("lists what it sets, and copies the values only when they are read, never touching the base", () => {
+    const base = structuredClone(DEFAULT_VALUES);
+    const before = JSON.stringify(base);
+    const result = applyOverrides(base, { [A.opaquePorts]: "3306,mysql" }, POD_SPEC);
+    expect([...result.changes]).toEqual([["proxy.opaquePorts", "3306,3306"]]);
+    expect(result.changed).toBe(true);
+    expect(result.values.proxy?.opaquePorts).toBe("3306,3306");
+    expect(result.values).toBe(result.values);
+    expect(result.values.proxy?.image).toBe(base.proxy?.image);
+    expect(JSON.stringify(base)).toBe(before);
+  });
+
+  it("lists each path once, with the value the copied values hold there", () => {
+    const result = applyOverrides(
+      DEFAULT_VALUES,
+      { [A.cpuRequest]: "100m", [A.uid]: "2102", [A.cpuLimit]: "1500m", [A.cpuRatioLimit]: "0.5" },
+      POD_SPEC,
+    );
+    const paths = [...result.changes.keys()];
+    expect(paths.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(paths).size).toBe(paths.length);
+    for (const [path, value] of result.changes) {
+      const [first, ...rest] = path.split(".");
+      let node: unknown = (result.values as unknown as Record<string, unknown>)[first as string];
+      for (const part of rest) node = (node as Record<string, unknown>)[part];
+      expect(node).toEqual(value);
+    }
+  });
+
+  it("changes nothing for a pod without override annotations", () => {
+    const result = applyOverrides(DEFAULT_VALUES, { "linkerd.io/inject": "enabled" }, POD_SPEC);
+    expect(result.changed).toBe(false);
+    expect(result.changes.size).toBe(0);
+    expect(result.values).toBe(DEFAULT_VALUES);
+  });
+});

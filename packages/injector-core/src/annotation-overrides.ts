@@ -6,9 +6,12 @@ import { objects, str } from "./workload.js";
 
 /** Values after the workload's `config.*` annotations were applied (Linkerd's `applyAnnotationOverrides`). */
 export interface ProxyConfig {
-  values: Values;
+  /** The base values with `changes` applied; copied on first read (`changes` often say all that is needed). */
+  readonly values: Values;
   /** Whether an annotation set a value: if not, `values` are the base values and what was prepared from them holds. */
   changed: boolean;
+  /** The values set, in order: a path set twice keeps its last value. */
+  changes: ReadonlyMap<ValuePath, JsonValue>;
   debugSidecar: boolean;
   warnings: Issue[];
 }
@@ -58,27 +61,48 @@ export function applyOverrides(
     const configured = getValue(copy.values(), "proxy.additionalEnv");
     copy.set("proxy.additionalEnv", mergeAdditionalEnv(configured ?? [], additionalEnvLayers, warn));
   }
-  return { values: copy.values(), changed: copy.changed(), debugSidecar, warnings };
+  return {
+    get values() {
+      return copy.values();
+    },
+    changed: copy.changes.size > 0,
+    changes: copy.changes,
+    debugSidecar,
+    warnings,
+  };
 }
 
 /**
  * Values changed path by path without touching `base`: the maps along a changed path are copied once, the rest is
- * shared. Most pods change nothing, and keep the base values and what was prepared from them.
+ * shared, and nothing is copied until the values are read. Most pods change nothing, or only their opaque ports,
+ * and keep the base values and what was prepared from them (copying the values' top two levels was a tenth of an
+ * injection).
  */
 function copyOnWrite(base: Values): {
   set: (path: ValuePath, value: JsonValue) => void;
   values: () => Values;
-  changed: () => boolean;
+  changes: ReadonlyMap<ValuePath, JsonValue>;
 } {
   const fresh = new WeakSet<JsonObject>();
+  const changes = new Map<ValuePath, JsonValue>();
   let values: JsonObject | undefined;
   const set = (path: ValuePath, value: JsonValue) => {
-    if (values === undefined) {
+    // Deleted first, so that the map's order stays the order of the last sets.
+    changes.delete(path);
+    changes.set(path, value);
+    if (values !== undefined) apply(values, path, value);
+  };
+  const read = (): Values => {
+    if (values === undefined && changes.size > 0) {
       values = { ...base } as JsonObject;
       fresh.add(values);
+      for (const [path, value] of changes) apply(values, path, value);
     }
+    return (values ?? base) as Values;
+  };
+  const apply = (root: JsonObject, path: ValuePath, value: JsonValue) => {
     const parts = splitPath(path);
-    let node = values;
+    let node = root;
     for (const part of parts.slice(0, -1)) {
       const next = node[part];
       if (!isObject(next) || !fresh.has(next)) {
@@ -90,8 +114,7 @@ function copyOnWrite(base: Values): {
     }
     node[parts[parts.length - 1] as string] = value;
   };
-  // Every value set is of its setting's type.
-  return { set, values: () => (values ?? base) as Values, changed: () => values !== undefined };
+  return { set, values: read, changes };
 }
 
 const SPELLED_SEVERAL_WAYS: readonly Setting[] = Object.values(SETTINGS).filter((s) => s.legacy.length > 0);

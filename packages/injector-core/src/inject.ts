@@ -5,7 +5,7 @@ import {
   TRUST_ROOT_SHA_ANNOTATION,
   WORKLOAD_NS_LABEL,
 } from "./annotations.js";
-import { applyOverrides } from "./annotation-overrides.js";
+import { applyOverrides, type ProxyConfig } from "./annotation-overrides.js";
 import type { Configuration } from "./configuration.js";
 import { defineOwn, isObject, sortedKeys, stringMap } from "./json.js";
 import { pointer } from "./patch.js";
@@ -17,9 +17,9 @@ import {
   type ProxySpec,
   type ProxyTemplateResult,
 } from "./proxy-spec.js";
-import { readText } from "./values.js";
+import { valueText } from "./values.js";
 import type { Effect } from "./transform.js";
-import type { JsonObject, JsonValue, PatchOperation, Values } from "./types.js";
+import type { JsonObject, JsonValue, PatchOperation } from "./types.js";
 import { objects, type Workload } from "./workload.js";
 
 type Path = readonly (string | number)[];
@@ -78,39 +78,19 @@ export function fullInjection(
  * §6.4) takes the prepared one too, with that one variable changed: rendering costs more than the rest of an
  * injection.
  */
-function proxyTemplate(
-  configuration: Configuration,
-  overridden: { values: Values; changed: boolean },
-): ProxyTemplateResult {
+function proxyTemplate(configuration: Configuration, overridden: ProxyConfig): ProxyTemplateResult {
   const base = configuration.prepared.proxy;
   if (!overridden.changed) return base;
-  if (base.ok && onlyOpaquePortsDiffer(configuration.values, overridden.values)) {
-    return { ok: true, template: withOpaquePorts(base.template, readText(overridden.values, "proxy.opaquePorts")) };
+  const { changes } = overridden;
+  const opaquePorts = "proxy.opaquePorts";
+  if (base.ok && changes.size === 1 && changes.has(opaquePorts)) {
+    return { ok: true, template: withOpaquePorts(base.template, valueText(changes.get(opaquePorts))) };
   }
   return prepareProxyTemplate(overridden.values, {
     linkerdNamespace: configuration.linkerdNamespace,
     clusterNetworks: configuration.prepared.clusterNetworks,
     proxyParams: configuration.prepared.proxyParams,
   });
-}
-
-/**
- * Whether overridden `values` are `base` but for `proxy.opaquePorts`. Overrides copy the maps along the paths they
- * set, with every other entry of `base` (no key dropped), so comparing identities one level down says it.
- */
-function onlyOpaquePortsDiffer(base: Values, values: Values): boolean {
-  const baseProxy: unknown = base.proxy;
-  const proxy: unknown = values.proxy;
-  if (!isObject(baseProxy) || !isObject(proxy)) return false;
-  return (
-    sameBut(base as unknown as JsonObject, values as unknown as JsonObject, "proxy") &&
-    sameBut(baseProxy, proxy, "opaquePorts")
-  );
-}
-
-function sameBut(base: JsonObject, copy: JsonObject, except: string): boolean {
-  for (const key in copy) if (key !== except && copy[key] !== base[key]) return false;
-  return true;
 }
 
 /** Ops 6 on of spec §6.5: the volumes and containers, at the places the layout puts them. */

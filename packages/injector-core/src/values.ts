@@ -277,7 +277,11 @@ export function readString(values: Readonly<Values>, path: PathTo<string>): stri
 
 /** A string setting that users may also give as a number (`ignoreOutboundPorts: 5432`), as text. */
 export function readText(values: Readonly<Values>, path: PathTo<string>): string {
-  const v = getValue(values, path) as JsonValue | undefined;
+  return valueText(getValue(values, path) as JsonValue | undefined);
+}
+
+/** A value as the chart's templates print it: what `readText` gives for the value at its path. */
+export function valueText(v: JsonValue | undefined): string {
   if (v === null || v === undefined) return "";
   if (typeof v === "number") return Number.isInteger(v) ? v.toFixed(0) : String(v);
   return typeof v === "string" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
