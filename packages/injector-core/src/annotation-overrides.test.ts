@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import { describe, expect, it } from "vitest";
 import { A, NAMESPACE_INHERITED, PROXY_ANNOTATIONS } from "./settings.js";
 import { applyOverrides, isValidProxyAnnotationValue } from "./annotation-overrides.js";
@@ -141,5 +142,14 @@ describe("applyOverrides", () => {
     expect(result.changed).toBe(false);
     expect(result.changes.size).toBe(0);
     expect(result.values).toBe(DEFAULT_VALUES);
+  });
+
+  it("returns an object with fast properties, so that a pod's values die young", () => {
+    // An object literal with a getter is kept in dictionary mode, and what it held survived young-generation
+    // collections: in a loop of injections, 1.3 MB promoted per scavenge instead of nothing.
+    setFlagsFromString("--allow-natives-syntax");
+    const hasFastProperties = new Function("o", "return %HasFastProperties(o)") as (o: object) => boolean;
+    const result = applyOverrides(DEFAULT_VALUES, { [A.opaquePorts]: "3306" }, POD_SPEC);
+    expect(hasFastProperties(result)).toBe(true);
   });
 });
