@@ -70,22 +70,26 @@ export function applyOverrides(
  * loop of injections, 1.3 MB per scavenge and scavenges fifty times longer).
  */
 class OverriddenValues implements ProxyConfig {
-  readonly changed: boolean;
-  readonly changes: ReadonlyMap<ValuePath, JsonValue>;
   readonly debugSidecar: boolean;
   readonly warnings: Issue[];
   readonly #copy: CopyOnWrite;
 
   constructor(copy: CopyOnWrite, debugSidecar: boolean, warnings: Issue[]) {
     this.#copy = copy;
-    this.changed = copy.changes.size > 0;
-    this.changes = copy.changes;
     this.debugSidecar = debugSidecar;
     this.warnings = warnings;
   }
 
   get values(): Values {
     return this.#copy.values();
+  }
+
+  get changes(): ReadonlyMap<ValuePath, JsonValue> {
+    return this.#copy.changes;
+  }
+
+  get changed(): boolean {
+    return this.#copy.changes.size > 0;
   }
 }
 
