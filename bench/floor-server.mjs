@@ -1,9 +1,15 @@
 // The floor: the least an admission server must do for each review on this machine (TLS, read the body, parse the
 // JSON, answer). The webhook's throughput is measured against it.
+//
+//   node floor-server.mjs PORT CERT KEY [PATCH]
+//
+// PATCH: a file holding a base64 JSON patch (the webhook's answer to the bench's review), sent in every answer: what
+// the least an injecting server must send costs, apart from working it out.
 import { readFileSync } from "node:fs";
 import https from "node:https";
 
-const [port, cert, key] = process.argv.slice(2);
+const [port, cert, key, patchFile] = process.argv.slice(2);
+const patch = patchFile !== undefined ? readFileSync(patchFile, "latin1").trim() : undefined;
 const server = https.createServer({ cert: readFileSync(cert), key: readFileSync(key) }, (req, res) => {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
@@ -14,7 +20,10 @@ const server = https.createServer({ cert: readFileSync(cert), key: readFileSync(
       JSON.stringify({
         apiVersion: review.apiVersion,
         kind: review.kind,
-        response: { uid: review.request.uid, allowed: true },
+        response:
+          patch === undefined
+            ? { uid: review.request.uid, allowed: true }
+            : { uid: review.request.uid, allowed: true, patchType: "JSONPatch", patch },
       }),
     );
   });

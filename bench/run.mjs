@@ -8,7 +8,9 @@
 //
 // 1. The webhook over HTTPS on loopback with a realistic Pod AdmissionReview, beside a floor server (plain
 //    node:https that reads and parses the same body and answers a constant `allowed: true`): requests per second
-//    and p50 / p99 latency at 1, 16 and 64 connections, and the ratio of the two.
+//    and p50 / p99 latency at 1, 16 and 64 connections, and the ratio of the two. Beside them "floor+patch", the
+//    floor sending the webhook's own answer (its patch for this review) to every review: the webhook's distance to
+//    it is what working the answer out costs, apart from sending it.
 // 2. `inject --manual` over a generated manifest of 2,000 mixed workloads, beside the floor of parsing and writing
 //    the same YAML with the same library.
 // 3. CLI start-up for one Deployment, beside `node -e 0`.
@@ -152,11 +154,18 @@ async function startWebhook(tree = root) {
   return { port, pid: child.pid, child };
 }
 
-async function startFloor() {
+/** The floor; with `patchFile`, the floor answering every review with that patch (floor-server.mjs). */
+async function startFloor(patchFile) {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(root, "bench/floor-server.mjs"), String(port), join(work, "tls.crt"), join(work, "tls.key")],
+    [
+      join(root, "bench/floor-server.mjs"),
+      String(port),
+      join(work, "tls.crt"),
+      join(work, "tls.key"),
+      ...(patchFile !== undefined ? [patchFile] : []),
+    ],
     {
       stdio: ["ignore", "pipe", "inherit"],
     },
@@ -169,6 +178,34 @@ async function startFloor() {
 /** A Deployment's pod under admission, as the API server sends it, in a namespace where injection is enabled. */
 function admissionReview() {
   return JSON.parse(readFileSync(join(root, "bench/admission-review.json"), "utf8"));
+}
+
+/** The webhook's patch for the bench's review (base64), as it answers it. */
+function webhookPatch(port) {
+  const body = JSON.stringify(admissionReview());
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      {
+        host: "127.0.0.1",
+        port,
+        path: "/",
+        method: "POST",
+        rejectUnauthorized: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks = [];
+        res.on("data", (c) => chunks.push(c));
+        res.on("end", () => {
+          const patch = JSON.parse(Buffer.concat(chunks).toString()).response?.patch;
+          if (typeof patch === "string") resolve(patch);
+          else reject(new Error(`the webhook answered the bench's review without a patch (HTTP ${res.statusCode})`));
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
 }
 
 /** Keeps `connections` requests in flight for `seconds` (or until `count` requests), each on its own socket. */
@@ -319,14 +356,23 @@ async function main() {
   console.log("\n== webhook vs floor (HTTPS, loopback, one Pod AdmissionReview per request)");
   const servers = [];
   if (beforeRoot !== undefined) servers.push({ name: "before", ...(await startWebhook(beforeRoot)) });
-  servers.push({ name: "webhook", ...(await startWebhook()) });
+  const webhook = { name: "webhook", ...(await startWebhook()) };
+  servers.push(webhook);
+  const patchFile = join(work, "patch.b64");
+  writeFileSync(patchFile, await webhookPatch(webhook.port));
+  servers.push({ name: "floor+patch", ...(await startFloor(patchFile)) });
   const floor = { name: "floor", ...(await startFloor()) };
   servers.push(floor);
   // Warm every server up (JIT, TLS session set-up) before measuring.
   for (const s of servers) await load(s.port, 16, { count: 2000 });
   console.log(
-    `conns | ${servers.map((s) => `${s.name} rps  p50 ms  p99 ms`.padStart(s.name.length + 19)).join(" | ")} | rps ratio${beforeRoot !== undefined ? " (before, webhook)" : ""}`,
+    `conns | ${servers.map((s) => `${s.name} rps  p50 ms  p99 ms`.padStart(s.name.length + 19)).join(" | ")} | rps ratio (${servers
+      .slice(0, -1)
+      .map((s) => s.name)
+      .join(", ")})`,
   );
+  // The webhook against the floor that sends the same answer: what working the patch out costs, apart from sending it.
+  const againstPatchFloor = [];
   for (const connections of [1, 16, 64]) {
     const results = await interleaved(servers, connections, SECONDS_PER_LEVEL);
     const failures = results.filter((r) => r.failures > 0);
@@ -334,6 +380,11 @@ async function main() {
       console.log(`  failures: ${results.map((r, i) => `${servers[i].name} ${r.failures}`).join(", ")}`);
     }
     const fl = results[results.length - 1];
+    const wh = results[servers.indexOf(webhook)];
+    const pf = results[results.length - 2];
+    againstPatchFloor.push(
+      `${connections} conns: rps ${f(wh.rps / pf.rps, 2)} of floor+patch's, p99 ${f(wh.p99 / pf.p99, 2)}x its`,
+    );
     const ratios = results.slice(0, -1).map((r) => f(r.rps / fl.rps, 2));
     console.log(
       `${String(connections).padStart(5)} | ${results
@@ -344,6 +395,7 @@ async function main() {
         .join(" | ")} | ${ratios.join(", ")}`,
     );
   }
+  console.log(`webhook / floor+patch (the floor sending the webhook's answer): ${againstPatchFloor.join("; ")}`);
   for (const s of servers) s.child.kill();
   if (only === "webhook") return;
 

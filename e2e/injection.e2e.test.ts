@@ -612,8 +612,16 @@ it("refuses no pod of a 300-pod burst without a stated cause and admits none wit
   expect(stored.filter((p) => layoutOf(p) !== layout).map((p) => p.metadata.name)).toEqual([]);
 
   // Every review answered under the deadline (8 s by default), by either webhook process (both log to the file).
-  const reviews = (await (webhook as WebhookProcess).logRecords()).filter(
-    (r) => r["msg"] === "admission review" && r["namespace"] === namespace,
+  // A review's log line follows its answer by up to one turn of the webhook's event loop.
+  const reviews = await waitFor(
+    "a log line for every admitted pod's review",
+    async () => {
+      const lines = (await (webhook as WebhookProcess).logRecords()).filter(
+        (r) => r["msg"] === "admission review" && r["namespace"] === namespace,
+      );
+      return lines.length >= admitted.length ? lines : undefined;
+    },
+    { timeoutMs: 10_000 },
   );
   expect(reviews.length).toBeGreaterThanOrEqual(admitted.length);
   const slowest = Math.max(...reviews.map((r) => Number(r["durationMs"])));

@@ -347,7 +347,13 @@ describe("the Helm chart", () => {
     const pod = await createPod("shop-helm", "web");
     expect(containerNames(pod)).toEqual(["linkerd-init", "linkerd-proxy", "app"]);
     expect(pod.metadata.annotations?.["linkerd.io/created-by"]).toMatch(/^l5d-injector\/webhook /);
-    expect(webhook.log()).toContain('"outcome":"injected"');
+    // The review's log line follows its answer by up to one turn of the webhook's event loop.
+    await eventually(
+      async () => webhook.log(),
+      (log) => log.includes('"outcome":"injected"'),
+      "the webhook's log line for the review",
+      10_000,
+    );
 
     // An upgrade keeps the certificate: the replicas' files and the webhook configuration's CA stay a pair.
     const chart = join(APP, "chart");

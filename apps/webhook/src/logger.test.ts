@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createLogger, MAX_LOG_MESSAGE, MAX_LOG_VALUE } from "./logger.js";
+import { batchPerTurn, createLogger, MAX_LOG_MESSAGE, MAX_LOG_VALUE } from "./logger.js";
 
 function capture(format: "json" | "plain") {
   const lines: string[] = [];
@@ -62,5 +62,57 @@ describe("log values from requests are clipped", () => {
     logger.info(fields, "m");
     expect(({} as Record<string, unknown>)["x"]).toBeUndefined();
     expect(Object.keys((JSON.parse(lines[0] ?? "") as { labels: object }).labels)).toEqual(["__proto__"]);
+  });
+});
+
+describe("batchPerTurn", () => {
+  it("writes the lines of one turn of the event loop in one write, in order, once the turn is over", async () => {
+    const writes: string[] = [];
+    const out = batchPerTurn({ write: (text) => writes.push(text) });
+    const logger = createLogger({ level: "info", format: "json", out });
+    for (let i = 0; i < 16; i++) logger.info({ i }, "admission review");
+    expect(writes).toEqual([]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(1);
+    const lines = (writes[0] as string).split("\n").filter((line) => line !== "");
+    expect(lines.map((line) => (JSON.parse(line) as { i: number }).i)).toEqual([...Array(16).keys()]);
+    logger.info({ i: 16 }, "next turn");
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toHaveLength(2);
+    expect(writes[1]).toContain('"i":16');
+  });
+
+  it("writes at once when what it holds reaches its limit, and holds nothing after a flush", () => {
+    const writes: string[] = [];
+    const pending: (() => void)[] = [];
+    const out = batchPerTurn(
+      { write: (text) => writes.push(text) },
+      { maxBytes: 10, schedule: (run) => pending.push(run) },
+    );
+    out.write("12345\n");
+    expect(writes).toEqual([]);
+    out.write("67890\n");
+    expect(writes).toEqual(["12345\n67890\n"]);
+    out.write("a\n");
+    // One scheduled write per turn, however many lines the turn logs.
+    expect(pending).toHaveLength(1);
+    out.flush();
+    expect(writes).toEqual(["12345\n67890\n", "a\n"]);
+    for (const run of pending.splice(0)) run();
+    expect(writes).toHaveLength(2);
+  });
+
+  it("is flushed by the logger's flush, as main's start-up failure and shutdown call it", () => {
+    const writes: string[] = [];
+    const logger = createLogger({
+      level: "info",
+      format: "plain",
+      out: batchPerTurn({ write: (text) => writes.push(text) }, { schedule: () => undefined }),
+    });
+    logger.fatal("cannot start: port taken");
+    expect(writes).toEqual([]);
+    logger.flush();
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toMatch(/level=fatal msg="cannot start: port taken"/);
   });
 });

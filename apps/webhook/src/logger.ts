@@ -1,11 +1,17 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 import type { LogLevel } from "./flags.js";
 
+/** Where log lines go. `flush`, when there is one, writes out what it holds (pino's `logger.flush()` calls it). */
+export interface LineSink {
+  write(line: string): unknown;
+  flush?(): void;
+}
+
 export interface LoggerOptions {
   level: LogLevel;
   format: "plain" | "json";
-  /** Where lines go (stderr in main, a memory sink in tests). */
-  out: { write(line: string): unknown };
+  /** Where lines go (stderr, batched per turn, in main; a memory sink in tests). */
+  out: LineSink;
 }
 
 /**
@@ -26,8 +32,14 @@ const MAX_LOG_DEPTH = 4;
  * for all call sites (see MAX_LOG_VALUE).
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const destination: DestinationStream =
-    options.format === "json" ? { write: (line) => void options.out.write(line) } : plainDestination(options.out);
+  const { out } = options;
+  const destination: DestinationStream & { flush(done?: () => void): void } = {
+    ...(options.format === "json" ? { write: (line: string) => void out.write(line) } : plainDestination(out)),
+    flush(done) {
+      out.flush?.();
+      done?.();
+    },
+  };
   return pino(
     {
       level: options.level,
@@ -123,6 +135,49 @@ function itemNeedsClipping(item: unknown, limit: number, depth: number): boolean
 
 function clip(text: string, limit: number): string {
   return text.length <= limit ? text : `${text.slice(0, limit)}…(${text.length - limit} more characters)`;
+}
+
+/**
+ * A sink that holds the lines written during one turn of the event loop and writes them out together once the turn's
+ * callbacks have run (`setImmediate`), or as soon as they reach `maxBytes`. Node writes stderr synchronously when it
+ * is a pipe or a file, one system call per write; under load a turn serves about 16 reviews, each logging a line, and
+ * on the reference machine each such write cost about 3 µs, as much as the line's formatting. A line waits at most
+ * one turn; what is held when the process exits is written by the `exit` handler main.ts installs.
+ */
+export function batchPerTurn(
+  out: { write(text: string): unknown },
+  options: { maxBytes?: number; schedule?: (run: () => void) => void } = {},
+): LineSink & { flush(): void } {
+  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const schedule = options.schedule ?? ((run: () => void) => void setImmediate(run));
+  let held: string[] = [];
+  let bytes = 0;
+  let scheduled = false;
+  const flush = () => {
+    if (held.length === 0) return;
+    const text = held.length === 1 ? (held[0] as string) : held.join("");
+    held = [];
+    bytes = 0;
+    out.write(text);
+  };
+  return {
+    write(line) {
+      held.push(line);
+      bytes += line.length;
+      if (bytes >= maxBytes) {
+        flush();
+        return;
+      }
+      if (!scheduled) {
+        scheduled = true;
+        schedule(() => {
+          scheduled = false;
+          flush();
+        });
+      }
+    },
+    flush,
+  };
 }
 
 const RESERVED = new Set(["level", "time", "msg", "component"]);

@@ -133,9 +133,10 @@ describe("main --dev", () => {
     expect(response.allowed).toBe(true);
     const patch = JSON.parse(Buffer.from(response.patch, "base64").toString()) as { path: string }[];
     expect(patch.map((op) => op.path)).toContain("/spec/initContainers/1");
-    expect(webhook.stderr()).toMatch(
-      /msg="admission review" uid=0a6f4e53-3c2b-4d8e-9f61-7b2a1c5d9e80 kind=pod namespace=shop name=hello outcome=injected/,
-    );
+    // Log lines go out at the end of the event loop's turn, after the answers written in it.
+    const line =
+      /msg="admission review" uid=0a6f4e53-3c2b-4d8e-9f61-7b2a1c5d9e80 kind=pod namespace=shop name=hello outcome=injected/;
+    await waitFor(() => line.test(webhook.stderr()), "the review's log line");
 
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toEqual({ code: 0, signal: null });
@@ -144,6 +145,15 @@ describe("main --dev", () => {
 });
 
 describe("shutdown", () => {
+  it("exits 1 at a second signal, its last line written though the process ends in the turn that logs it", async () => {
+    const webhook = await startWebhook(["--shutdown-delay", "30"]);
+    webhook.child.kill("SIGTERM");
+    await waitFor(() => webhook.stderr().includes("shutting down"), "the first signal's line");
+    webhook.child.kill("SIGTERM");
+    expect(await webhook.exited).toEqual({ code: 1, signal: null });
+    expect(webhook.stderr()).toContain('msg="second signal: exiting without waiting" signal=SIGTERM');
+  });
+
   it("on SIGTERM turns not-ready and keeps serving reviews through the delay: none refused, none lost", async () => {
     // The stream stops 2 s after the signal: a delay of 10 s leaves 8 s for a busy machine to finish what it sent.
     const webhook = await startWebhook(["--shutdown-delay", "10"]);
