@@ -275,6 +275,13 @@ function summarize(runs) {
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const elapsed = runs.reduce((sum, r) => sum + r.elapsed, 0);
   const failures = runs.reduce((sum, r) => sum + r.failures, 0);
+  // CPU time per request, of the server and of the load generator, where the slices measured it.
+  const cpu = runs.every((r) => r.cpu !== undefined && Number.isFinite(r.cpu.server))
+    ? {
+        server: runs.reduce((sum, r) => sum + r.cpu.server, 0) / latencies.length,
+        client: runs.reduce((sum, r) => sum + r.cpu.client, 0) / latencies.length,
+      }
+    : undefined;
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   return {
     rps: latencies.length / elapsed,
@@ -284,8 +291,23 @@ function summarize(runs) {
     failures,
     latencies,
     elapsed,
+    cpu,
   };
 }
+
+/** A process's CPU time so far (user and system) in microseconds, from /proc: NaN where there is none. */
+function cpuMicros(pid) {
+  try {
+    // Fields 14 and 15 of /proc/PID/stat, counted after the command name's closing parenthesis.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
+/** USER_HZ: what /proc counts CPU time in (100 on every Linux architecture Node runs on). */
+const CLOCK_TICKS = 100;
 
 /**
  * Measures each server for `seconds` in all, in alternating slices rather than one block after the other: the two
@@ -305,7 +327,12 @@ async function interleaved(servers, connections, seconds) {
     const order = servers.map((_, i) => i);
     if (round % 2 === 1) order.reverse();
     for (const i of order) {
-      runs[i].push(await load(servers[i].port, connections, { seconds: seconds / rounds, agent: agents[i] }));
+      const server = cpuMicros(servers[i].pid);
+      const client = process.cpuUsage();
+      const run = await load(servers[i].port, connections, { seconds: seconds / rounds, agent: agents[i] });
+      const used = process.cpuUsage(client);
+      run.cpu = { server: cpuMicros(servers[i].pid) - server, client: used.user + used.system };
+      runs[i].push(run);
     }
   }
   for (const agent of agents) agent.destroy();
@@ -373,6 +400,7 @@ async function main() {
   );
   // The webhook against the floor that sends the same answer: what working the patch out costs, apart from sending it.
   const againstPatchFloor = [];
+  const cpuLines = [];
   for (const connections of [1, 16, 64]) {
     const results = await interleaved(servers, connections, SECONDS_PER_LEVEL);
     const failures = results.filter((r) => r.failures > 0);
@@ -382,6 +410,11 @@ async function main() {
     const fl = results[results.length - 1];
     const wh = results[servers.indexOf(webhook)];
     const pf = results[results.length - 2];
+    if (results.every((r) => r.cpu !== undefined)) {
+      cpuLines.push(
+        `${connections} conns: ${results.map((r, i) => `${servers[i].name} ${f(r.cpu.server)} / ${f(r.cpu.client)}`).join(", ")}`,
+      );
+    }
     againstPatchFloor.push(
       `${connections} conns: rps ${f(wh.rps / pf.rps, 2)} of floor+patch's, p99 ${f(wh.p99 / pf.p99, 2)}x its`,
     );
@@ -396,6 +429,9 @@ async function main() {
     );
   }
   console.log(`webhook / floor+patch (the floor sending the webhook's answer): ${againstPatchFloor.join("; ")}`);
+  if (cpuLines.length > 0) {
+    console.log(`CPU µs per request (server / load generator): ${cpuLines.join("; ")}`);
+  }
   for (const s of servers) s.child.kill();
   if (only === "webhook") return;
 

@@ -87,7 +87,7 @@ describe("batchPerTurn", () => {
     const pending: (() => void)[] = [];
     const out = batchPerTurn(
       { write: (text) => writes.push(text) },
-      { maxBytes: 10, schedule: (run) => pending.push(run) },
+      { maxChars: 10, schedule: (run) => pending.push(run) },
     );
     out.write("12345\n");
     expect(writes).toEqual([]);

@@ -139,32 +139,32 @@ function clip(text: string, limit: number): string {
 
 /**
  * A sink that holds the lines written during one turn of the event loop and writes them out together once the turn's
- * callbacks have run (`setImmediate`), or as soon as they reach `maxBytes`. Node writes stderr synchronously when it
+ * callbacks have run (`setImmediate`), or as soon as they reach `maxChars` characters. Node writes stderr synchronously when it
  * is a pipe or a file, one system call per write; under load a turn serves about 16 reviews, each logging a line, and
  * on the reference machine each such write cost about 3 µs, as much as the line's formatting. A line waits at most
  * one turn; what is held when the process exits is written by the `exit` handler main.ts installs.
  */
 export function batchPerTurn(
   out: { write(text: string): unknown },
-  options: { maxBytes?: number; schedule?: (run: () => void) => void } = {},
+  options: { maxChars?: number; schedule?: (run: () => void) => void } = {},
 ): LineSink & { flush(): void } {
-  const maxBytes = options.maxBytes ?? 64 * 1024;
+  const maxChars = options.maxChars ?? 64 * 1024;
   const schedule = options.schedule ?? ((run: () => void) => void setImmediate(run));
   let held: string[] = [];
-  let bytes = 0;
+  let chars = 0;
   let scheduled = false;
   const flush = () => {
     if (held.length === 0) return;
     const text = held.length === 1 ? (held[0] as string) : held.join("");
     held = [];
-    bytes = 0;
+    chars = 0;
     out.write(text);
   };
   return {
     write(line) {
       held.push(line);
-      bytes += line.length;
-      if (bytes >= maxBytes) {
+      chars += line.length;
+      if (chars >= maxChars) {
         flush();
         return;
       }

@@ -45,8 +45,8 @@ async function main(): Promise<void> {
     process.stdout.write(formatVersion(await readVersionText(flags)));
     return;
   }
-  // One write per turn of the event loop rather than one per line (batchPerTurn says why); nothing is left held at
-  // exit, whatever the cause.
+  // One write per turn of the event loop rather than one per line (batchPerTurn says why). What is held is written at
+  // exit, by process.exit or after an uncaught error alike (a killed process loses at most one turn's lines).
   const stderr = batchPerTurn(process.stderr);
   process.on("exit", () => stderr.flush());
   const logger = createLogger({ level: flags.logLevel, format: flags.logFormat, out: stderr });
