@@ -3,9 +3,10 @@
  * shutdown sequence.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Agent, request } from "node:https";
+import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
@@ -314,5 +315,52 @@ describe("--dev files", () => {
     webhook.child.kill("SIGTERM");
     expect(await webhook.exited).toEqual({ code: 0, signal: null });
     expect(existsSync(webhook.devDir)).toBe(false);
+  });
+
+  it("removes them, and exits 0, on a SIGTERM that comes while it is still starting", async () => {
+    // An API server that accepts connections and never answers holds the start-up in its first look-up for seconds,
+    // after the certificates are made and before the banner. Its own TMPDIR, so that the folder --dev makes is the
+    // only one there: SIGTERM goes as soon as it appears.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const tmp = scratchDir();
+    const kubeconfig = join(scratchDir(), "kubeconfig");
+    const server = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    writeFileSync(
+      kubeconfig,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        `clusters: [{name: silent, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]`,
+        "users: [{name: silent, user: {token: t}}]",
+        "contexts: [{name: silent, context: {cluster: silent, user: silent}}]",
+        "current-context: silent",
+        "",
+      ].join("\n"),
+    );
+    const child = spawn(
+      process.execPath,
+      [MAIN, "--dev", "--kubeconfig", kubeconfig, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"],
+      { env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    try {
+      await waitFor(() => readdirSync(tmp).length > 0 || child.exitCode !== null, "the --dev folder");
+      child.kill("SIGTERM");
+      expect(await exited).toEqual({ code: 0, signal: null });
+    } finally {
+      child.kill("SIGKILL");
+      silent.close();
+    }
+    expect(readdirSync(tmp)).toEqual([]);
+    // Stopped before it ever listened: no banner, and the log says so.
+    expect(stdout).not.toContain("-----BEGIN CERTIFICATE-----");
+    expect(stderr).toContain("stopped while starting");
   });
 });

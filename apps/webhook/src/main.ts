@@ -56,6 +56,16 @@ async function main(): Promise<void> {
     logger.warn({ signal }, signal === "SIGUSR1" ? "ignoring SIGUSR1: the inspector stays closed" : "ignoring SIGHUP"),
   );
   process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+  // Listened for before anything is written to disk or announced: without a listener SIGTERM ends the process without
+  // its exit hooks (the --dev keys would stay on disk), and whoever read "listening" or the banner may signal at once.
+  // Until the servers are up there is nothing to drain; then `stop` (below) takes over.
+  let onSignal: (signal: "SIGTERM" | "SIGINT") => void = (signal) => {
+    logger.info({ signal }, "stopped while starting");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+  // Ctrl-C at a terminal: nothing routes here through a Service, no reason to wait.
+  process.on("SIGINT", () => onSignal("SIGINT"));
 
   const files = flags.dev ? await prepareDev(flags, logger) : { tlsCert: flags.tlsCert, tlsKey: flags.tlsKey };
 
@@ -174,18 +184,6 @@ async function main(): Promise<void> {
     throw new StartupError("ERR_LISTEN", `cannot listen on --metrics-addr ${flags.metricsAddr}: ${messageOf(error)}`);
   });
   ready = true;
-  logger.info(
-    {
-      addr: flags.addr,
-      port: webhook.address.port,
-      metricsAddr: flags.metricsAddr,
-      version,
-      linkerdVersion: LINKERD_VERSION,
-    },
-    "listening",
-  );
-  if (flags.dev) printDevBanner(files, webhook.address.port, admin.address.port);
-
   let stopping = false;
   const stop = (signal: string, delaySeconds: number) => {
     if (stopping) {
@@ -213,9 +211,19 @@ async function main(): Promise<void> {
         });
     }, delaySeconds * 1000);
   };
-  process.on("SIGTERM", () => stop("SIGTERM", flags.shutdownDelaySeconds));
-  // Ctrl-C at a terminal: nothing routes here through a Service, no reason to wait.
-  process.on("SIGINT", () => stop("SIGINT", 0));
+  onSignal = (signal) => stop(signal, signal === "SIGTERM" ? flags.shutdownDelaySeconds : 0);
+
+  logger.info(
+    {
+      addr: flags.addr,
+      port: webhook.address.port,
+      metricsAddr: flags.metricsAddr,
+      version,
+      linkerdVersion: LINKERD_VERSION,
+    },
+    "listening",
+  );
+  if (flags.dev) printDevBanner(files, webhook.address.port, admin.address.port);
 }
 
 interface ServingFiles {
