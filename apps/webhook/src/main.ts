@@ -64,7 +64,6 @@ async function main(): Promise<void> {
     process.exit(0);
   };
   process.on("SIGTERM", () => onSignal("SIGTERM"));
-  // Ctrl-C at a terminal: nothing routes here through a Service, no reason to wait.
   process.on("SIGINT", () => onSignal("SIGINT"));
 
   const files = flags.dev ? await prepareDev(flags, logger) : { tlsCert: flags.tlsCert, tlsKey: flags.tlsKey };
@@ -184,6 +183,7 @@ async function main(): Promise<void> {
     throw new StartupError("ERR_LISTEN", `cannot listen on --metrics-addr ${flags.metricsAddr}: ${messageOf(error)}`);
   });
   ready = true;
+
   let stopping = false;
   const stop = (signal: string, delaySeconds: number) => {
     if (stopping) {
@@ -211,6 +211,7 @@ async function main(): Promise<void> {
         });
     }, delaySeconds * 1000);
   };
+  // Ctrl-C at a terminal: nothing routes here through a Service, no reason to wait.
   onSignal = (signal) => stop(signal, signal === "SIGTERM" ? flags.shutdownDelaySeconds : 0);
 
   logger.info(
