@@ -27,9 +27,9 @@ if (out) {
     }
   }).observe({ entryTypes: ["gc"] });
   const mib = (bytes) => Math.round(bytes / 2 ** 17) / 8;
+  const round = (ms) => Math.round(ms * 100) / 100;
   setInterval(() => {
     const spaces = Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space]));
-    const round = (ms) => Math.round(ms * 100) / 100;
     const line = {
       time: Date.now(),
       newSpaceMiB: mib(spaces.new_space.space_size),

@@ -6,10 +6,10 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Agent, request } from "node:https";
-import { createServer, type AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { startStandInApi } from "./test-support/stand-in-api.js";
 
 const APP = join(dirname(fileURLToPath(import.meta.url)), "..");
 const MAIN = join(APP, "dist", "main.js");
@@ -51,6 +51,7 @@ interface Webhook {
   ca: string;
   /** The folder `--dev` wrote its certificates and keys into. */
   devDir: string;
+  stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -81,15 +82,14 @@ async function waitFor(condition: () => boolean | Promise<boolean>, what: string
   }
 }
 
-async function startWebhook(args: string[] = []): Promise<Webhook> {
+/** The built webhook in `--dev`, on free ports, killed after the test; not waited for. */
+function spawnWebhook(args: string[], env: NodeJS.ProcessEnv = process.env): Webhook {
   // `pnpm test` builds first (turbo); a bare `vitest run` needs `pnpm build`.
   expect(existsSync(MAIN), `${MAIN} is missing: run pnpm build`).toBe(true);
   const child = spawn(
     process.execPath,
     [MAIN, "--dev", "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", ...args],
-    {
-      stdio: ["pipe", "pipe", "pipe"],
-    },
+    { env, stdio: ["pipe", "pipe", "pipe"] },
   );
   let stdout = "";
   let stderr = "";
@@ -98,12 +98,27 @@ async function startWebhook(args: string[] = []): Promise<Webhook> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on("exit", (code, signal) => resolve({ code, signal })),
   );
-  const webhook: Webhook = { child, port: 0, adminPort: 0, ca: "", devDir: "", stderr: () => stderr, exited };
+  const webhook: Webhook = {
+    child,
+    port: 0,
+    adminPort: 0,
+    ca: "",
+    devDir: "",
+    stdout: () => stdout,
+    stderr: () => stderr,
+    exited,
+  };
   started.push(webhook);
-  await waitFor(() => stdout.includes("-----END CERTIFICATE-----") || child.exitCode !== null, "the dev banner");
-  webhook.port = Number(/webhook\s+https:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1]);
-  webhook.adminPort = Number(/admin\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout)?.[1]);
-  const caFile = /CA\s+(\S+ca\.crt)/.exec(stdout)?.[1] ?? "";
+  return webhook;
+}
+
+async function startWebhook(args: string[] = []): Promise<Webhook> {
+  const webhook = spawnWebhook(args);
+  const { child, stdout } = webhook;
+  await waitFor(() => stdout().includes("-----END CERTIFICATE-----") || child.exitCode !== null, "the dev banner");
+  webhook.port = Number(/webhook\s+https:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout())?.[1]);
+  webhook.adminPort = Number(/admin\s+http:\/\/127\.0\.0\.1:(\d+)\//.exec(stdout())?.[1]);
+  const caFile = /CA\s+(\S+ca\.crt)/.exec(stdout())?.[1] ?? "";
   webhook.devDir = dirname(caFile);
   webhook.ca = readFileSync(caFile, "utf8");
   expect(webhook.port).toBeGreaterThan(0);
@@ -318,49 +333,35 @@ describe("--dev files", () => {
   });
 
   it("removes them, and exits 0, on a SIGTERM that comes while it is still starting", async () => {
-    // An API server that accepts connections and never answers holds the start-up in its first look-up for seconds,
-    // after the certificates are made and before the banner. Its own TMPDIR, so that the folder --dev makes is the
-    // only one there: SIGTERM goes as soon as it appears.
-    const silent = createServer(() => undefined);
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const tmp = scratchDir();
-    const kubeconfig = join(scratchDir(), "kubeconfig");
-    const server = `https://127.0.0.1:${(silent.address() as AddressInfo).port}`;
-    writeFileSync(
-      kubeconfig,
-      [
-        "apiVersion: v1",
-        "kind: Config",
-        `clusters: [{name: silent, cluster: {server: "${server}", insecure-skip-tls-verify: true}}]`,
-        "users: [{name: silent, user: {token: t}}]",
-        "contexts: [{name: silent, context: {cluster: silent, user: silent}}]",
-        "current-context: silent",
-        "",
-      ].join("\n"),
-    );
-    const child = spawn(
-      process.execPath,
-      [MAIN, "--dev", "--kubeconfig", kubeconfig, "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"],
-      { env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    // An API server that never answers holds the start-up in its first look-up for seconds, after the certificates
+    // are made and before the banner. Its own TMPDIR, so that the folder --dev makes is the only one there: SIGTERM
+    // goes as soon as it appears.
+    const silent = await startStandInApi();
     try {
-      await waitFor(() => readdirSync(tmp).length > 0 || child.exitCode !== null, "the --dev folder");
-      child.kill("SIGTERM");
-      expect(await exited).toEqual({ code: 0, signal: null });
+      const tmp = scratchDir();
+      const kubeconfig = join(scratchDir(), "kubeconfig");
+      writeFileSync(
+        kubeconfig,
+        [
+          "apiVersion: v1",
+          "kind: Config",
+          `clusters: [{name: silent, cluster: {server: "${silent.url}"}}]`,
+          "users: [{name: silent, user: {token: t}}]",
+          "contexts: [{name: silent, context: {cluster: silent, user: silent}}]",
+          "current-context: silent",
+          "",
+        ].join("\n"),
+      );
+      const webhook = spawnWebhook(["--kubeconfig", kubeconfig], { ...process.env, TMPDIR: tmp });
+      await waitFor(() => readdirSync(tmp).length > 0 || webhook.child.exitCode !== null, "the --dev folder");
+      webhook.child.kill("SIGTERM");
+      expect(await webhook.exited).toEqual({ code: 0, signal: null });
+      expect(readdirSync(tmp)).toEqual([]);
+      // Stopped before it ever listened: no banner, and the log says so.
+      expect(webhook.stdout()).not.toContain("-----BEGIN CERTIFICATE-----");
+      expect(webhook.stderr()).toContain("stopped while starting");
     } finally {
-      child.kill("SIGKILL");
-      silent.close();
+      await silent.close();
     }
-    expect(readdirSync(tmp)).toEqual([]);
-    // Stopped before it ever listened: no banner, and the log says so.
-    expect(stdout).not.toContain("-----BEGIN CERTIFICATE-----");
-    expect(stderr).toContain("stopped while starting");
   });
 });
